@@ -1,0 +1,62 @@
+// devlogctl: administration and analytics for the devlog agent-observability database.
+#include "cli/context.hpp"
+#include "lib/core/errors.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace {
+
+using devlog::cli::ExitCode;
+
+int report(const devlog::cli::Context& ctx, const devlog::Error& e, ExitCode code)
+{
+    std::cerr << (ctx.stderr_color() ? "\033[31mdevlogctl: error:\033[0m " : "devlogctl: error: ") << e.what() << '\n';
+    if (!e.hint().empty()) {
+        std::cerr << "  hint: " << e.hint() << '\n';
+    }
+    if (!e.detail().empty()) {
+        if (ctx.global.verbosity > 0) {
+            std::cerr << "  detail:\n" << e.detail() << '\n';
+        }
+    }
+    return static_cast<int>(code);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    devlog::cli::Context ctx;
+    CLI::App app{"devlogctl: administration and analytics for the devlog AI-agent observability database "
+                 "(PostgreSQL + TimescaleDB)",
+                 "devlogctl"};
+    app.fallthrough();
+    app.require_subcommand(1);
+    devlog::cli::register_global(app, ctx);
+    devlog::cli::register_migrate(app, ctx);
+    devlog::cli::register_completion(app, ctx);
+    app.footer("Exit codes: 0 ok, 1 failure, 2 usage error, 3 cannot connect, 4 drift found, 5 pending "
+               "migrations (verify --strict), 6 lock timeout.\nSee devlogctl(1) and devlogctl-COMMAND(1).");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    } catch (const devlog::UsageError& e) {
+        return report(ctx, e, ExitCode::usage);
+    } catch (const devlog::ConnectError& e) {
+        return report(ctx, e, ExitCode::cannot_connect);
+    } catch (const devlog::DriftError& e) {
+        return report(ctx, e, ExitCode::drift);
+    } catch (const devlog::LockTimeout& e) {
+        return report(ctx, e, ExitCode::lock_timeout);
+    } catch (const devlog::Error& e) {
+        return report(ctx, e, ExitCode::failure);
+    } catch (const std::exception& e) {
+        return report(ctx, devlog::Error(e.what()), ExitCode::failure);
+    }
+    return static_cast<int>(ctx.exit_code);
+}

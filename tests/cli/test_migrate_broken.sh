@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# A failing migration is rolled back: the database is exactly as before it, and the message names
+# the file, the line of the statement and the server's error.
+. "$(dirname "$0")/lib.sh"
+url=$(new_db)
+mkdir "$T/mig"
+printf -- '-- migrate:up\nCREATE TABLE good (id int);\n' >"$T/mig/0001_good.sql"
+cat >"$T/mig/0002_broken.sql" <<'SQL'
+-- A migration whose third statement fails.
+-- migrate:up
+CREATE TABLE half (id int);
+INSERT INTO half VALUES (1);
+INSERT INTO no_such_table VALUES (1);
+-- migrate:down
+DROP TABLE half;
+SQL
+snapshot() {
+  sql "$url" "SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" || return 1
+  sql "$url" "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"
+}
+run --database-url "$url" migrate --migrations-dir "$T/mig" up --to 1
+assert_rc 0
+before=$(snapshot) || fail "snapshot query failed"
+assert_contains "$before" "good:r"
+
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "devlogctl: error: 0002_broken.sql:5: relation \"no_such_table\" does not exist (SQLSTATE 42P01)"
+assert_contains "$err" "0002_broken.sql was rolled back"
+assert_not_contains "$err" "INSERT INTO no_such_table" "stderr without -v"
+assert_eq "$before" "$(snapshot)" "database after the failed migration"
+
+# -v adds the failing statement.
+run -v --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "INSERT INTO no_such_table VALUES (1)"
+
+# A transaction:false migration that fails partway is recorded as failed; up refuses until
+# --retry-failed.
+rm "$T/mig/0002_broken.sql"
+cat >"$T/mig/0002_concurrent.sql" <<'SQL'
+-- migrate:up transaction:false
+CREATE INDEX CONCURRENTLY IF NOT EXISTS good_id ON good (id);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS bad_id ON missing_table (id);
+SQL
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "0002_concurrent.sql:3: relation \"missing_table\" does not exist"
+assert_contains "$err" "runs outside a transaction"
+run --database-url "$url" migrate --migrations-dir "$T/mig" status
+assert_contains "$out" "failed"
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 4
+assert_contains "$err" "--retry-failed"
+sql "$url" "CREATE TABLE missing_table (id int)" >/dev/null
+run --database-url "$url" migrate --migrations-dir "$T/mig" up --retry-failed
+assert_rc 0
+assert_eq "t" "$(sql "$url" "SELECT success FROM schema_migrations WHERE version = 2")" "retried migration"
+
+# A malformed migration file is named with its line.
+printf -- '-- migrate:up wat\nSELECT 1;\n' >"$T/mig/0003_bad.sql"
+run --database-url "$url" migrate --migrations-dir "$T/mig" status
+assert_rc 1
+assert_contains "$err" "0003_bad.sql:1: unknown migration option 'wat'"
+pass

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Two migrators at once: exactly one applies, the other waits for the lock and finds nothing to do.
+# A third with a short --lock-timeout fails with exit code 6 while the lock is held.
+. "$(dirname "$0")/lib.sh"
+url=$(new_db)
+mkdir "$T/mig"
+cat >"$T/mig/0001_slow.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE slow (id int);
+SELECT pg_sleep(2);
+INSERT INTO slow VALUES (1);
+-- migrate:down
+DROP TABLE slow;
+SQL
+
+"$DEVLOGCTL" --database-url "$url" migrate --migrations-dir "$T/mig" up >"$T/a.out" 2>"$T/a.err" &
+pa=$!
+"$DEVLOGCTL" --database-url "$url" migrate --migrations-dir "$T/mig" up >"$T/b.out" 2>"$T/b.err" &
+pb=$!
+sleep 0.7
+run --database-url "$url" migrate --migrations-dir "$T/mig" --lock-timeout 0 up
+assert_rc 6
+assert_contains "$err" "still holds the migration lock"
+wait $pa || fail "first migrator failed: $(cat "$T/a.err")"
+wait $pb || fail "second migrator failed: $(cat "$T/b.err")"
+
+outs="$(cat "$T/a.out" "$T/b.out")"
+assert_eq 1 "$(grep -c 'applied 1 migration' <<<"$outs")" "migrators that applied"
+assert_eq 1 "$(grep -c 'up to date' <<<"$outs")" "migrators that found nothing to do"
+assert_eq 1 "$(sql "$url" "SELECT count(*) FROM slow")" "rows inserted by the migration"
+assert_eq 1 "$(sql "$url" "SELECT count(*) FROM schema_migrations")" "history rows"
+# The waiting one said so on stderr.
+assert_contains "$(cat "$T/a.err" "$T/b.err")" "waiting for another migrator"
+pass
