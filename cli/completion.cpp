@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -71,7 +72,7 @@ void collect(const CLI::App& app, std::vector<std::string> path, std::vector<Com
             o.names.push_back("--" + l);
         }
         o.description = opt->get_description();
-        o.takes_value = opt->get_type_size_max() > 0;
+        o.takes_value = opt->get_items_expected_max() > 0;
         const std::string type = opt->get_type_name();
         o.choices = parse_choices(type);
         o.directory = type.starts_with("DIR");
@@ -115,8 +116,12 @@ std::vector<const OptionSpec*> visible_options(const std::vector<CommandSpec>& a
     for (const auto& other : all) {
         const bool ancestor = other.path.size() <= spec.path.size() &&
                               std::equal(other.path.begin(), other.path.end(), spec.path.begin());
-        if (ancestor) {
-            for (const auto& o : other.options) {
+        if (!ancestor) {
+            continue;
+        }
+        for (const auto& o : other.options) {
+            const bool seen = std::any_of(out.begin(), out.end(), [&](const OptionSpec* p) { return p->names == o.names; });
+            if (!seen) {
                 out.push_back(&o);
             }
         }
@@ -146,6 +151,9 @@ std::string bash(const std::vector<CommandSpec>& all)
                 continue;
             }
             const std::string names = join(o.names, "|");
+            if (takes_value.find(names) != std::string::npos) {
+                continue;
+            }
             takes_value += (takes_value.empty() ? "" : "|") + names;
             if (!o.choices.empty()) {
                 values += fmt::format("        {}) COMPREPLY=($(compgen -W {} -- \"$cur\")); return ;;\n", names,
@@ -225,6 +233,9 @@ std::string zsh(const std::vector<CommandSpec>& all)
                 continue;
             }
             const std::string names = join(o.names, "|");
+            if (takes_value.find(names) != std::string::npos) {
+                continue;
+            }
             takes_value += (takes_value.empty() ? "" : "|") + names;
             if (!o.choices.empty()) {
                 values += fmt::format("        {}) compadd -- {}; return ;;\n", names, join(o.choices, " "));

@@ -57,6 +57,12 @@ std::vector<std::string> problems(const StatusReport& report, bool retry_failed)
     return out;
 }
 
+// Creates schema_migrations when it does not exist yet (sql/migrate/bookkeeping.sql).
+void create_history(pqxx::transaction_base& tx)
+{
+    tx.exec(std::string(embedded_sql("migrate/bookkeeping.sql")));
+}
+
 void throw_if_problems(const StatusReport& report, bool retry_failed)
 {
     const auto found = problems(report, retry_failed);
@@ -190,11 +196,6 @@ const Migration* Migrator::find(std::int64_t version) const
     return nullptr;
 }
 
-void Migrator::ensure_history()
-{
-    pqxx::nontransaction tx(m_db.conn());
-    tx.exec(std::string(embedded_sql("migrate/bookkeeping.sql")));
-}
 
 StatusReport Migrator::status()
 {
@@ -300,6 +301,8 @@ void Migrator::run_step(const Migration& migration, Direction direction, Step& s
 
     if (section.transactional) {
         pqxx::work tx(conn);
+        // Created in the migration's own transaction: a failure leaves no trace at all.
+        create_history(tx);
         for (const auto& statement : statements) {
             try {
                 tx.exec(statement.text);
@@ -312,6 +315,10 @@ void Migrator::run_step(const Migration& migration, Direction direction, Step& s
         record(tx, true);
         tx.commit();
     } else {
+        {
+            pqxx::nontransaction tx(conn);
+            create_history(tx);
+        }
         for (const auto& statement : statements) {
             try {
                 pqxx::nontransaction tx(conn);
@@ -352,9 +359,6 @@ std::vector<Step> Migrator::up_impl(std::optional<std::int64_t> target, DryRun d
                          "see 'devlogctl migrate status' for the known versions");
     }
     Lock lock(m_db.conn(), m_options);
-    if (dry_run == DryRun::no) {
-        ensure_history();
-    }
     const StatusReport report = status_locked_or_not();
     throw_if_problems(report, retry_failed);
     std::vector<Step> steps;
@@ -436,8 +440,8 @@ std::vector<Step> Migrator::baseline_impl(std::int64_t version, DryRun dry_run)
     if (dry_run == DryRun::yes) {
         return steps;
     }
-    ensure_history();
     pqxx::work tx(m_db.conn());
+    create_history(tx);
     for (const auto& step : steps) {
         const Migration& m = *find(step.version);
         tx.exec_params("INSERT INTO schema_migrations (version, name, checksum, execution_ms, kind) "

@@ -116,7 +116,6 @@ private:
     std::vector<Step> down_impl(int steps, DryRun dry_run);
     std::vector<Step> baseline_impl(std::int64_t version, DryRun dry_run);
     StatusReport status_locked_or_not();
-    void ensure_history();
     const Migration* find(std::int64_t version) const;
     void run_step(const Migration& migration, Direction direction, Step& step);
 

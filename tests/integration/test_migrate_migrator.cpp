@@ -170,6 +170,5 @@ TEST_CASE("Migrator failure is atomic")
     }
     auto raw = tdb.raw();
     CHECK_FALSE(table_exists(*raw, "a"));
-    pqxx::nontransaction tx(*raw);
-    CHECK(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>() == 0);
+    CHECK_FALSE(table_exists(*raw, "schema_migrations")); // created in the same, rolled back, transaction
 }

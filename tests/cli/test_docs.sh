@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Man pages, completions and README keep up with the CLI: every command and flag that devlogctl
+# defines must be documented, and completions/ must be what 'devlogctl completion' generates.
+. "$(dirname "$0")/lib.sh"
+src=${DEVLOG_SOURCE_DIR:?DEVLOG_SOURCE_DIR must name the source tree}
+
+for shell in bash zsh fish; do
+  case $shell in bash) file=devlogctl.bash ;; zsh) file=_devlogctl ;; fish) file=devlogctl.fish ;; esac
+  run completion "$shell"
+  assert_rc 0
+  [ "$out" == "$(cat "$src/completions/$file")" ] ||
+    fail "completions/$file is out of date: run scripts/gen-completions and commit the result"
+done
+bash -n "$src/completions/devlogctl.bash" || fail "completions/devlogctl.bash is not valid bash"
+
+run __commands
+assert_rc 0
+[ -n "$out" ] || fail "__commands printed nothing"
+missing=""
+while IFS= read -r line; do
+  path=${line%%$'\t'*}
+  flag=${line#*$'\t'}
+  group=${path%% *}
+  case "$group" in
+    "" | completion) page="$src/man/devlogctl.1.scd" ;;
+    *) page="$src/man/devlogctl-$group.1.scd" ;;
+  esac
+  [ -f "$page" ] || { missing+="no man page $page for '$path'"$'\n'; continue; }
+  if [ -z "$flag" ]; then
+    word=${path##* }
+    grep -qE -- "\*(devlogctl )?$word\*" "$page" || missing+="$page: command '$path' is not documented"$'\n'
+    # Every command group is in the README's command overview.
+    if [ "$path" == "$group" ]; then
+      grep -q -- "devlogctl $group" "$src/README.md" || missing+="README.md: command '$group' is not mentioned"$'\n'
+    fi
+  else
+    [ "$flag" == "-h" ] || [ "$flag" == "--help" ] && [ -n "$path" ] && continue
+    grep -q -- "\*$flag\*" "$page" || missing+="$page: flag '$flag' of '${path:-devlogctl}' is not documented"$'\n'
+  fi
+done <<<"$out"
+[ -z "$missing" ] || fail "documentation is missing:
+$missing"
+
+# The exit codes in --help, the man page and the README agree on the numbers.
+run --help
+for code in "1 failure" "2 usage error" "3 cannot connect" "4 drift" "5 pending" "6 lock timeout"; do
+  assert_contains "$out" "$code" "--help exit codes"
+done
+for n in 0 1 2 3 4 5 6; do
+  grep -q "^\*$n\*" "$src/man/devlogctl.1.scd" || fail "man page lacks exit status $n"
+  grep -q "^| $n " "$src/README.md" || fail "README lacks exit code $n"
+done
+pass
