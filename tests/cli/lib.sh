@@ -9,14 +9,14 @@ set -euo pipefail
 T=$(mktemp -d "${TMPDIR:-/tmp}/devlogctl-test.XXXXXX")
 _test_name=$(basename "$0" .sh)
 _failed=0
-_dbs=()
 
 _cleanup() {
   local rc=$?
-  if [ "${#_dbs[@]}" -gt 0 ] && [ -n "${DEVLOG_TEST_PG_URL:-}" ]; then
-    for db in "${_dbs[@]}"; do
+  # new_db runs in $(...) subshells, so it records the names in a file, not a variable.
+  if [ -s "$T/.databases" ] && [ -n "${DEVLOG_TEST_PG_URL:-}" ]; then
+    while read -r db; do
       psql -X -q -d "$DEVLOG_TEST_PG_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
-    done
+    done <"$T/.databases"
   fi
   if [ $rc -ne 0 ] || [ $_failed -ne 0 ]; then
     echo "$_test_name: FAILED; files kept in $T" >&2
@@ -51,7 +51,7 @@ new_db() {
   name="t_${_test_name//[^a-zA-Z0-9]/_}_$$_${RANDOM}${RANDOM}"
   name=${name,,}
   psql -X -q -v ON_ERROR_STOP=1 -d "$DEVLOG_TEST_PG_URL" -c "CREATE DATABASE \"$name\"" >/dev/null
-  _dbs+=("$name")
+  echo "$name" >>"$T/.databases"
   url_for_db "$name"
 }
 

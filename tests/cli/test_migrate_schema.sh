@@ -104,12 +104,15 @@ rejected() {
   assert_contains "$(cat "$T/rejected.err")" "\"$1\"" "error of: $2"
 }
 
-sql "$url" "INSERT INTO projects (id, name, full_name, repo_url, repo_owner, repo_name)
-            VALUES (1, 'devlog', 'codervisor/devlog', 'git@github.com:codervisor/devlog.git', 'codervisor', 'devlog')" >/dev/null
-sql "$url" "INSERT INTO machines (id, machine_id, hostname, username, os_type, machine_type)
-            VALUES (1, 'm1', 'h', 'u', 'linux', 'local')" >/dev/null
-sql "$url" "INSERT INTO workspaces (id, project_id, machine_id, workspace_id, workspace_path, workspace_type)
-            VALUES (1, 1, 1, 'w1', '/src/devlog', 'folder')" >/dev/null
+# Ids come from the identity columns (RETURNING), never given explicitly: an explicit id would
+# leave the sequence behind and make a later insert fail on the primary key instead of the CHECK.
+p=$(sql "$url" "INSERT INTO projects (name, full_name, repo_url, repo_owner, repo_name)
+                VALUES ('devlog', 'codervisor/devlog', 'git@github.com:codervisor/devlog.git', 'codervisor', 'devlog')
+                RETURNING id")
+m=$(sql "$url" "INSERT INTO machines (machine_id, hostname, username, os_type, machine_type)
+                VALUES ('m1', 'h', 'u', 'linux', 'local') RETURNING id")
+w=$(sql "$url" "INSERT INTO workspaces (project_id, machine_id, workspace_id, workspace_path, workspace_type)
+                VALUES ($p, $m, 'w1', '/src/devlog', 'folder') RETURNING id")
 assert_eq "t|t" "$(sql "$url" "SELECT updated_at IS NOT NULL, created_at IS NOT NULL FROM projects")" "timestamp defaults"
 assert_eq "{}" "$(sql "$url" "SELECT metadata FROM machines")" "jsonb default"
 # Identity columns hand out ids without an explicit value.
@@ -120,45 +123,45 @@ ids="'00000000-0000-0000-0000-000000000001'"
 sess="'10000000-0000-0000-0000-000000000001'"
 
 # Primary key (id, timestamp): the same id at another time is a different row; the same pair is not.
-sql "$url" "$ev) VALUES ($ids, '2025-01-01T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, 1),
-                        ($ids, '2025-01-02T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, 1)" >/dev/null
+sql "$url" "$ev) VALUES ($ids, '2025-01-01T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, $p),
+                        ($ids, '2025-01-02T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, $p)" >/dev/null
 assert_eq 2 "$(sql "$url" "SELECT count(*) FROM agent_events WHERE id = $ids")" "events sharing an id"
-rejected agent_events_pkey "$ev) VALUES ($ids, '2025-01-01T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, 1)"
+rejected agent_events_pkey "$ev) VALUES ($ids, '2025-01-01T00:00:00Z', 'tool_use', 'claude-code', '1', $sess, $p)"
 
 # session_id is not a foreign key (a session without a chat_sessions row is normal, see 0001).
 assert_eq 0 "$(sql "$url" "SELECT count(*) FROM chat_sessions")" "chat sessions"
 # NULL severity and a canonical event type are fine; aliases and unknown values are not.
-sql "$url" "$ev, severity) VALUES (gen_random_uuid(), now(), 'llm_response', 'codex', '1', $sess, 1, NULL)" >/dev/null
-sql "$url" "$ev, severity) VALUES (gen_random_uuid(), now(), 'context_switch', 'codex', '1', $sess, 1, 'warning')" >/dev/null
-rejected agent_events_event_type_check "$ev) VALUES (gen_random_uuid(), now(), 'tool_invocation', 'x', '1', $sess, 1)"
-rejected agent_events_event_type_check "$ev) VALUES (gen_random_uuid(), now(), 'moonwalk', 'x', '1', $sess, 1)"
-rejected agent_events_severity_check "$ev, severity) VALUES (gen_random_uuid(), now(), 'tool_use', 'x', '1', $sess, 1, 'fatal')"
-rejected agent_events_project_id_fkey "$ev) VALUES (gen_random_uuid(), now(), 'tool_use', 'x', '1', $sess, 42)"
+sql "$url" "$ev, severity) VALUES (gen_random_uuid(), now(), 'llm_response', 'codex', '1', $sess, $p, NULL)" >/dev/null
+sql "$url" "$ev, severity) VALUES (gen_random_uuid(), now(), 'context_switch', 'codex', '1', $sess, $p, 'warning')" >/dev/null
+rejected agent_events_event_type_check "$ev) VALUES (gen_random_uuid(), now(), 'tool_invocation', 'x', '1', $sess, $p)"
+rejected agent_events_event_type_check "$ev) VALUES (gen_random_uuid(), now(), 'moonwalk', 'x', '1', $sess, $p)"
+rejected agent_events_severity_check "$ev, severity) VALUES (gen_random_uuid(), now(), 'tool_use', 'x', '1', $sess, $p, 'fatal')"
+rejected agent_events_project_id_fkey "$ev) VALUES (gen_random_uuid(), now(), 'tool_use', 'x', '1', $sess, $((p + 1000)))"
 # Deleting a project that still has events is refused (RESTRICT), not cascaded into the events.
-rejected agent_events_project_id_fkey "DELETE FROM projects WHERE id = 1"
+rejected agent_events_project_id_fkey "DELETE FROM projects WHERE id = $p"
 
 rejected machines_machine_type_check "INSERT INTO machines (machine_id, hostname, username, os_type, machine_type)
                                       VALUES ('m2', 'h', 'u', 'linux', 'moon')"
 rejected workspaces_workspace_type_check "INSERT INTO workspaces (project_id, machine_id, workspace_id, workspace_path, workspace_type)
-                                          VALUES (1, 1, 'w2', '/x', 'file')"
+                                          VALUES ($p, $m, 'w2', '/x', 'file')"
 as="INSERT INTO agent_sessions (agent_id, agent_version, project_id, start_time"
-sql "$url" "$as, outcome, quality_score, duration) VALUES ('claude-code', '1', 1, now(), 'success', 100, 0)" >/dev/null
-sql "$url" "$as, outcome, quality_score) VALUES ('claude-code', '1', 1, now(), NULL, NULL)" >/dev/null
-rejected agent_sessions_outcome_check "$as, outcome) VALUES ('x', '1', 1, now(), 'won')"
-rejected agent_sessions_quality_score_check "$as, quality_score) VALUES ('x', '1', 1, now(), 100.01)"
-rejected agent_sessions_quality_score_check "$as, quality_score) VALUES ('x', '1', 1, now(), -1)"
-rejected agent_sessions_duration_check "$as, duration) VALUES ('x', '1', 1, now(), -5)"
+sql "$url" "$as, outcome, quality_score, duration) VALUES ('claude-code', '1', $p, now(), 'success', 100, 0)" >/dev/null
+sql "$url" "$as, outcome, quality_score) VALUES ('claude-code', '1', $p, now(), NULL, NULL)" >/dev/null
+rejected agent_sessions_outcome_check "$as, outcome) VALUES ('x', '1', $p, now(), 'won')"
+rejected agent_sessions_quality_score_check "$as, quality_score) VALUES ('x', '1', $p, now(), 100.01)"
+rejected agent_sessions_quality_score_check "$as, quality_score) VALUES ('x', '1', $p, now(), -1)"
+rejected agent_sessions_duration_check "$as, duration) VALUES ('x', '1', $p, now(), -5)"
 cs="INSERT INTO chat_sessions (session_id, workspace_id, agent_type, started_at"
-sql "$url" "$cs) VALUES ($sess, 1, 'copilot', now())" >/dev/null
-rejected chat_sessions_message_count_check "$cs, message_count) VALUES (gen_random_uuid(), 1, 'copilot', now(), -1)"
-rejected chat_sessions_total_tokens_check "$cs, total_tokens) VALUES (gen_random_uuid(), 1, 'copilot', now(), -1)"
+sql "$url" "$cs) VALUES ($sess, $w, 'copilot', now())" >/dev/null
+rejected chat_sessions_message_count_check "$cs, message_count) VALUES (gen_random_uuid(), $w, 'copilot', now(), -1)"
+rejected chat_sessions_total_tokens_check "$cs, total_tokens) VALUES (gen_random_uuid(), $w, 'copilot', now(), -1)"
 cm="INSERT INTO chat_messages (session_id, role, content, timestamp, sequence)"
 sql "$url" "$cm VALUES ($sess, 'assistant', 'hi', now(), 0)" >/dev/null
 rejected chat_messages_role_check "$cm VALUES ($sess, 'robot', 'hi', now(), 1)"
 rejected chat_messages_sequence_check "$cm VALUES ($sess, 'user', 'hi', now(), -1)"
-sql "$url" "INSERT INTO devlog_entries (id, key_field, title, description, project_id) VALUES (1, 'k1', 't', 'd', 1)" >/dev/null
+d=$(sql "$url" "INSERT INTO devlog_entries (key_field, title, description, project_id) VALUES ('k1', 't', 'd', $p) RETURNING id")
 rejected devlog_documents_size_check "INSERT INTO devlog_documents (devlog_id, filename, original_name, mime_type, size, type)
-                                      VALUES (1, 'f', 'f', 'text/plain', -1, 'text')"
+                                      VALUES ($d, 'f', 'f', 'text/plain', -1, 'text')"
 
 # A second 'migrate up' changes nothing and says so.
 run --database-url "$url" migrate up
