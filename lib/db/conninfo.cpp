@@ -159,29 +159,30 @@ UrlSource resolve_url(const std::optional<std::string>& flag, const GetEnv& gete
 
 std::string redact(std::string_view conninfo)
 {
-    // URIs may be embedded in longer text (libpq error messages quote them).
+    // URIs may be embedded in longer text (libpq error messages quote them); the text between
+    // them may hold key=value pairs.
     std::string out;
-    std::size_t i = 0;
-    while (i < conninfo.size()) {
-        auto pos = conninfo.find("postgres", i);
+    std::size_t segment = 0; // start of the text not yet copied to OUT
+    std::size_t search = 0;
+    while (search < conninfo.size()) {
+        const auto pos = conninfo.find("postgres", search);
         if (pos == std::string_view::npos) {
             break;
         }
         const std::string_view tail = conninfo.substr(pos);
         if (!is_uri(tail)) {
-            out += conninfo.substr(i, pos + 8 - i);
-            i = pos + 8;
+            search = pos + 8;
             continue;
         }
-        out += redact_keyword_form(conninfo.substr(i, pos - i));
+        out += redact_keyword_form(conninfo.substr(segment, pos - segment));
         auto end = tail.find_first_of(" \t\n\"'");
         if (end == std::string_view::npos) {
             end = tail.size();
         }
         out += redact_uri(tail.substr(0, end));
-        i = pos + end;
+        segment = search = pos + end;
     }
-    out += redact_keyword_form(conninfo.substr(std::min(i, conninfo.size())));
+    out += redact_keyword_form(conninfo.substr(std::min(segment, conninfo.size())));
     return out;
 }
 

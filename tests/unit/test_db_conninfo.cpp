@@ -57,6 +57,10 @@ TEST_CASE("redact")
     CHECK(redact("host=db password=s3cret user=bob") == "host=db password=*** user=bob");
     CHECK(redact("host=db password = 'a b\\' c' user=bob") == "host=db password = *** user=bob");
     CHECK(redact("host=db passwordx=1") == "host=db passwordx=1");
+    CHECK(redact("host=h user=postgres password=s3cret dbname=postgres") ==
+          "host=h user=postgres password=*** dbname=postgres");
+    CHECK(redact("host=h password=a postgresql://u:b@h/x password=c") ==
+          "host=h password=*** postgresql://u:***@h/x password=***");
     CHECK(redact("invalid URI: \"postgresql://u:topsecret@[::1/x\"") == "invalid URI: \"postgresql://u:***@[::1/x\"");
     CHECK(redact("") == "");
 }
