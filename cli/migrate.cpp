@@ -49,6 +49,16 @@ public:
     {
         m_ctx.verbose(fmt::format("  done in {} ms", step.execution_ms));
     }
+    // Warnings always; notices ("table x does not exist, skipping") only with -v.
+    void server_message(const std::string& message) override
+    {
+        if (message.starts_with("WARNING:")) {
+            const auto text = message.find_first_not_of(' ', 8);
+            m_ctx.warn("server: " + (text == std::string::npos ? message : message.substr(text)));
+        } else {
+            m_ctx.verbose("  server: " + message);
+        }
+    }
 
 private:
     const Context& m_ctx;

@@ -57,6 +57,30 @@ std::vector<std::string> problems(const StatusReport& report, bool retry_failed)
     return out;
 }
 
+// Forwards the server's notices and warnings to the observer while it lives.
+class NoticeForwarder : public pqxx::errorhandler
+{
+public:
+    NoticeForwarder(pqxx::connection_base& conn, Observer* observer) : pqxx::errorhandler(conn), m_observer(observer) {}
+    bool operator()(const char message[]) noexcept override
+    {
+        if (m_observer != nullptr) {
+            try {
+                std::string text(message);
+                while (!text.empty() && text.back() == '\n') {
+                    text.pop_back();
+                }
+                m_observer->server_message(text);
+            } catch (...) { // NOLINT(bugprone-empty-catch): a notice is not worth failing for
+            }
+        }
+        return true;
+    }
+
+private:
+    Observer* m_observer;
+};
+
 // Creates schema_migrations when it does not exist yet (sql/migrate/bookkeeping.sql).
 void create_history(pqxx::transaction_base& tx)
 {
@@ -286,6 +310,7 @@ void Migrator::run_step(const Migration& migration, Direction direction, Step& s
     }
     const auto started = std::chrono::steady_clock::now();
     auto& conn = m_db.conn();
+    NoticeForwarder notices(conn, m_options.observer);
     const auto record = [&](pqxx::transaction_base& tx, bool success) {
         if (direction == Direction::up) {
             tx.exec_params("INSERT INTO schema_migrations (version, name, checksum, execution_ms, success) "

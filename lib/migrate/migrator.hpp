@@ -78,6 +78,8 @@ public:
     virtual void waiting_for_lock(std::optional<int> /*holder_pid*/) {}
     virtual void starting(const Step& /*step*/) {}
     virtual void finished(const Step& /*step*/) {}
+    // A NOTICE or WARNING the server sent while a migration ran ("WARNING:  ..." as sent).
+    virtual void server_message(const std::string& /*message*/) {}
 };
 
 struct MigratorOptions

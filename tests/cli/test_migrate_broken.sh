@@ -57,9 +57,24 @@ run --database-url "$url" migrate --migrations-dir "$T/mig" up --retry-failed
 assert_rc 0
 assert_eq "t" "$(sql "$url" "SELECT success FROM schema_migrations WHERE version = 2")" "retried migration"
 
+# Server warnings reach stderr; notices only with -v.
+cat >"$T/mig/0003_noisy.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE IF NOT EXISTS good (id int);
+DO $$ BEGIN RAISE WARNING 'check the data'; END $$;
+SQL
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 0
+assert_contains "$err" "devlogctl: warning: server: check the data"
+assert_not_contains "$err" "already exists, skipping"
+printf -- '-- migrate:up\nCREATE TABLE IF NOT EXISTS good (id int);\n' >"$T/mig/0004_quiet.sql"
+run -v --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 0
+assert_contains "$err" "server: NOTICE:  relation \"good\" already exists, skipping"
+
 # A malformed migration file is named with its line.
-printf -- '-- migrate:up wat\nSELECT 1;\n' >"$T/mig/0003_bad.sql"
+printf -- '-- migrate:up wat\nSELECT 1;\n' >"$T/mig/0005_bad.sql"
 run --database-url "$url" migrate --migrations-dir "$T/mig" status
 assert_rc 1
-assert_contains "$err" "0003_bad.sql:1: unknown migration option 'wat'"
+assert_contains "$err" "0005_bad.sql:1: unknown migration option 'wat'"
 pass
