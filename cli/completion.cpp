@@ -302,7 +302,7 @@ std::string fish(const std::vector<CommandSpec>& all)
                 line += name.starts_with("--") ? " -l " + name.substr(2) : " -s " + name.substr(1);
             }
             if (o.takes_value) {
-                line += " -r";
+                line += " -x"; // a value, and no file names
                 if (!o.choices.empty()) {
                     line += " -a " + single_quote(join(o.choices, " "));
                 } else if (o.directory) {

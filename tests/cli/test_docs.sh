@@ -12,6 +12,27 @@ for shell in bash zsh fish; do
     fail "completions/$file is out of date: run scripts/gen-completions and commit the result"
 done
 bash -n "$src/completions/devlogctl.bash" || fail "completions/devlogctl.bash is not valid bash"
+# bash completion at work: subcommands and flag values.
+COMP_WORDS=(devlogctl migrate st) COMP_CWORD=2
+. "$src/completions/devlogctl.bash"
+_devlogctl
+assert_eq "status" "${COMPREPLY[*]}" "bash completion of 'migrate st'"
+COMP_WORDS=(devlogctl --database-url x migrate up --format n) COMP_CWORD=6
+_devlogctl
+assert_eq "ndjson" "${COMPREPLY[*]}" "bash completion of '--format n'"
+if command -v zsh >/dev/null; then
+  zsh -n "$src/completions/_devlogctl" || fail "completions/_devlogctl is not valid zsh"
+else
+  echo "zsh not installed: skipping the zsh syntax check"
+fi
+if command -v fish >/dev/null; then
+  fish -n "$src/completions/devlogctl.fish" || fail "completions/devlogctl.fish is not valid fish"
+  assert_eq "$(printf 'csv\njson\nndjson\ntable')" \
+    "$(fish -c "source $src/completions/devlogctl.fish; complete -C 'devlogctl --format '" | cut -f1 | sort)" \
+    "fish completion of --format"
+else
+  echo "fish not installed: skipping the fish checks"
+fi
 
 run __commands
 assert_rc 0
