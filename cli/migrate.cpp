@@ -272,6 +272,9 @@ void run_baseline(Context& ctx, const MigrateOptions& o)
     });
 }
 
+const char* const k_inherited = "Also: --migrations-dir DIR and --lock-timeout SECONDS (devlogctl migrate --help), and the "
+                                "global options (--database-url, --format, -v, ...: devlogctl --help).";
+
 } // namespace
 
 void register_migrate(CLI::App& app, Context& ctx)
@@ -318,11 +321,18 @@ void register_migrate(CLI::App& app, Context& ctx)
     create->add_option("name", o->name, "What the migration does, e.g. add_event_index")->required();
     create->callback([&ctx, o] { run_new(ctx, *o); });
 
+    for (CLI::App* sub : {up, status, down, verify, create}) {
+        sub->footer(k_inherited);
+    }
+
     auto* baseline = migrate->add_subcommand(
         "baseline", "Mark migrations up to VERSION as applied without running them (schema already there)");
     baseline->add_option("version", o->baseline_version, "Last migration the database already has")->required();
     baseline->add_flag("--dry-run", o->dry_run, "Show what would be marked; change nothing");
     baseline->callback([&ctx, o] { run_baseline(ctx, *o); });
+    baseline->footer(k_inherited);
+    migrate->footer("Global options (--database-url, --format, -v, ...) apply too: see devlogctl --help and "
+                    "devlogctl-migrate(1).");
 }
 
 } // namespace devlog::cli
