@@ -309,7 +309,7 @@ void register_migrate(CLI::App& app, Context& ctx)
     auto* down = migrate->add_subcommand("down", "Revert the most recent migrations using their down sections");
     down->add_option("--steps", o->steps, "How many migrations to revert (default 1)")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 1000000));
     down->add_flag("--dry-run", o->dry_run, "Print the SQL that would run; change nothing");
     down->callback([&ctx, o] { run_down(ctx, *o); });
 

@@ -31,13 +31,38 @@ std::string server_message_of(const std::exception& e)
     return text;
 }
 
+std::string sqlstate_of(const pqxx::sql_error& e)
+{
+    if (!e.sqlstate().empty()) {
+        return e.sqlstate();
+    }
+    // libpqxx 6.4 throws some of its typed errors without the SQLSTATE it dispatched on.
+    if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
+        return "42501";
+    }
+    if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) {
+        return "42P01";
+    }
+    if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) {
+        return "42703";
+    }
+    if (dynamic_cast<const pqxx::undefined_function*>(&e) != nullptr) {
+        return "42883";
+    }
+    if (dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr) {
+        return "42601";
+    }
+    return "";
+}
+
 SqlError to_sql_error(const pqxx::sql_error& e, const std::string& where, std::string hint)
 {
     std::string message = server_message(e);
-    if (!e.sqlstate().empty()) {
-        message += fmt::format(" (SQLSTATE {})", e.sqlstate());
+    const std::string sqlstate = sqlstate_of(e);
+    if (!sqlstate.empty()) {
+        message += fmt::format(" (SQLSTATE {})", sqlstate);
     }
-    return SqlError(where.empty() ? message : where + ": " + message, e.sqlstate(), std::move(hint), e.query());
+    return SqlError(where.empty() ? message : where + ": " + message, sqlstate, std::move(hint), e.query());
 }
 
 } // namespace devlog::db

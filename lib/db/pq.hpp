@@ -29,6 +29,9 @@ inline std::string server_message(const pqxx::sql_error& e)
     return server_message_of(e);
 }
 
+// The SQLSTATE of E (libpqxx 6.4 leaves it empty on some typed errors; filled in from the type).
+std::string sqlstate_of(const pqxx::sql_error& e);
+
 // E as a devlog::SqlError whose message starts with WHERE ("0003_x.sql:12: ...").
 SqlError to_sql_error(const pqxx::sql_error& e, const std::string& where, std::string hint = {});
 

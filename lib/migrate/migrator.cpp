@@ -84,7 +84,14 @@ private:
 // Creates schema_migrations when it does not exist yet (sql/migrate/bookkeeping.sql).
 void create_history(pqxx::transaction_base& tx)
 {
-    tx.exec(std::string(embedded_sql("migrate/bookkeeping.sql")));
+    try {
+        tx.exec(std::string(embedded_sql("migrate/bookkeeping.sql")));
+    } catch (const pqxx::sql_error& e) {
+        throw db::to_sql_error(e, "cannot create the migration history table schema_migrations",
+                               db::sqlstate_of(e) == "42501"
+                                   ? "migrate as the schema's owner, or GRANT CREATE ON SCHEMA to this user"
+                                   : "");
+    }
 }
 
 void throw_if_problems(const StatusReport& report, bool retry_failed)

@@ -77,4 +77,17 @@ printf -- '-- migrate:up wat\nSELECT 1;\n' >"$T/mig/0005_bad.sql"
 run --database-url "$url" migrate --migrations-dir "$T/mig" status
 assert_rc 1
 assert_contains "$err" "0005_bad.sql:1: unknown migration option 'wat'"
+
+# A user without CREATE on the schema: the message says what failed and what to do; nothing changes.
+url=$(new_db)
+role="weak_$$"
+sql "$DEVLOG_TEST_PG_URL" "CREATE ROLE $role LOGIN PASSWORD 'weak-pw'" >/dev/null
+trap 'sql "$DEVLOG_TEST_PG_URL" "DROP ROLE IF EXISTS $role" >/dev/null 2>&1; _cleanup' EXIT
+sql "$url" "REVOKE CREATE ON SCHEMA public FROM PUBLIC" >/dev/null
+weak_url=$(sed -E "s#//[^@]*@#//$role:weak-pw@#" <<<"$url")
+run --database-url "$weak_url" migrate up
+assert_rc 1
+assert_contains "$err" "devlogctl: error: cannot create the migration history table schema_migrations: permission denied for schema public (SQLSTATE 42501)"
+assert_contains "$err" "GRANT CREATE ON SCHEMA"
+assert_eq "" "$(sql "$url" "SELECT to_regclass('schema_migrations')")" "history table"
 pass
