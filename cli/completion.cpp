@@ -54,7 +54,7 @@ std::vector<std::string> parse_choices(const std::string& type_name)
     return out;
 }
 
-void collect(const CLI::App& app, std::vector<std::string> path, std::vector<CommandSpec>& out)
+void collect(const CLI::App& app, const std::vector<std::string>& path, std::vector<CommandSpec>& out)
 {
     CommandSpec spec;
     spec.path = path;

@@ -229,10 +229,8 @@ void run_verify(Context& ctx, const MigrateOptions& o)
                 problems.rows.push_back({migrate::format_version(m.version), m.name, migrate::to_string(m.state)});
             }
         }
-        if (ctx.format() != output::Format::table) {
-            ctx.print(problems);
-        } else if (!problems.rows.empty()) {
-            ctx.print(problems);
+        if (ctx.format() != output::Format::table || !problems.rows.empty()) {
+            ctx.print(problems); // scripts always get a document, people only a non-empty table
         }
         if (has_problems(report)) {
             ctx.info("verify: FAILED: " + summary(report));

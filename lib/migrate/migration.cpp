@@ -197,7 +197,7 @@ std::filesystem::path create_migration_file(const std::filesystem::path& dir, st
     for (const auto& m : load_migrations(dir)) {
         highest = std::max(highest, m.version);
     }
-    const auto path = dir / fmt::format("{}_{}.sql", format_version(highest + 1), name);
+    auto path = dir / fmt::format("{}_{}.sql", format_version(highest + 1), name);
     std::ofstream out(path, std::ios::binary | std::ios::out);
     out << fmt::format(R"(-- {}: describe what this migration changes and why.
 --
