@@ -30,11 +30,17 @@ void register_global(CLI::App& app, Context& ctx)
     app.add_flag("--no-color", g.no_color, "Never use color (also: NO_COLOR environment variable)");
 }
 
-db::Database Context::open_database() const
+db::ConnectSettings Context::connect_settings() const
 {
     db::ConnectSettings settings;
     settings.source = db::resolve_url(global.database_url);
     settings.connect_timeout_s = global.connect_timeout_s;
+    return settings;
+}
+
+db::Database Context::open_database() const
+{
+    const db::ConnectSettings settings = connect_settings();
     verbose(fmt::format("connecting to {} (from {})", settings.source.url.empty() ? "libpq defaults" : db::redact(settings.source.url),
                         settings.source.origin));
     return db::Database::open(settings);

@@ -41,7 +41,10 @@ public:
     GlobalOptions global;
     ExitCode exit_code = ExitCode::ok;
 
-    // Connects using --database-url / environment (see README "Configuration").
+    // Where and how to connect (--database-url / environment, see README "Configuration"), as a
+    // value: open it once, or several times for commands that need more than one connection.
+    db::ConnectSettings connect_settings() const;
+    // Connects with connect_settings().
     db::Database open_database() const;
     output::Format format() const;
     // Writes TABLE to stdout in the chosen --format.

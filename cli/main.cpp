@@ -1,6 +1,7 @@
 // devlogctl: administration and analytics for the devlog agent-observability database.
 #include "cli/context.hpp"
 #include "lib/core/errors.hpp"
+#include "lib/core/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -24,10 +25,21 @@ int report(const devlog::cli::Context& ctx, const devlog::Error& e, ExitCode cod
     return static_cast<int>(code);
 }
 
+// "devlogctl migrate up": the command line of APP, for hints.
+std::string command_path(const CLI::App* app)
+{
+    std::string path = app->get_name();
+    for (const CLI::App* parent = app->get_parent(); parent != nullptr; parent = parent->get_parent()) {
+        path = parent->get_name() + " " + path;
+    }
+    return path;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    devlog::interrupt::install();
     devlog::cli::Context ctx;
     CLI::App app{"devlogctl: administration and analytics for the devlog AI-agent observability database "
                  "(PostgreSQL + TimescaleDB)",
@@ -38,7 +50,13 @@ int main(int argc, char** argv)
     devlog::cli::register_migrate(app, ctx);
     devlog::cli::register_completion(app, ctx);
     app.footer("Exit codes: 0 ok, 1 failure, 2 usage error, 3 cannot connect, 4 drift found, 5 pending "
-               "migrations (verify --strict), 6 lock timeout.\nSee devlogctl(1) and devlogctl-COMMAND(1).");
+               "migrations (verify --strict), 6 lock timeout, 130/143 interrupted (SIGINT/SIGTERM).\nSee "
+               "devlogctl(1) and devlogctl-COMMAND(1).");
+    // Parse errors take the same path as every other error: "devlogctl: error: ..." and a hint.
+    app.failure_message([&ctx](const CLI::App* failed, const CLI::Error& e) {
+        return std::string(ctx.stderr_color() ? "\033[31mdevlogctl: error:\033[0m " : "devlogctl: error: ") +
+               e.what() + "\n  hint: see '" + command_path(failed) + " --help'\n";
+    });
 
     try {
         app.parse(argc, argv);
@@ -53,6 +71,9 @@ int main(int argc, char** argv)
         return report(ctx, e, ExitCode::drift);
     } catch (const devlog::LockTimeout& e) {
         return report(ctx, e, ExitCode::lock_timeout);
+    } catch (const devlog::Interrupted& e) {
+        report(ctx, e, ExitCode::failure);
+        return 128 + e.signal();
     } catch (const devlog::Error& e) {
         return report(ctx, e, ExitCode::failure);
     } catch (const std::exception& e) {

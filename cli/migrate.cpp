@@ -1,11 +1,13 @@
 // devlogctl migrate: versioned schema migrations.
 #include "cli/context.hpp"
 #include "lib/core/errors.hpp"
+#include "lib/db/runner.hpp"
 #include "lib/migrate/migrator.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -16,9 +18,13 @@ struct MigrateOptions
 {
     std::string migrations_dir;
     int lock_timeout_s = 60;
+    double ddl_lock_timeout_s = 5;
+    int ddl_retries = 4;
     std::string to;
     bool dry_run = false;
     bool retry_failed = false;
+    bool allow_out_of_order = false;
+    bool force = false;
     int steps = 1;
     bool strict = false;
     std::string name;
@@ -42,6 +48,11 @@ public:
     }
     void starting(const migrate::Step& step) override
     {
+        if (step.statements == 0) {
+            m_ctx.warn(fmt::format("{} has no SQL statements (comments only): it is recorded as applied and does "
+                                   "nothing; write its SQL before it is applied anywhere",
+                                   step.filename));
+        }
         m_ctx.info(fmt::format("{} {}{}", step.direction == migrate::Direction::up ? "applying" : "reverting",
                                step.filename, step.transactional ? "" : " (outside a transaction)"));
     }
@@ -50,14 +61,23 @@ public:
         m_ctx.verbose(fmt::format("  done in {} ms", step.execution_ms));
     }
     // Warnings always; notices ("table x does not exist, skipping") only with -v.
-    void server_message(const std::string& message) override
+    void server_message(const std::string& severity, const std::string& message) override
     {
-        if (message.starts_with("WARNING:")) {
-            const auto text = message.find_first_not_of(' ', 8);
-            m_ctx.warn("server: " + (text == std::string::npos ? message : message.substr(text)));
+        if (severity == "WARNING") {
+            m_ctx.warn("server: " + message);
         } else {
-            m_ctx.verbose("  server: " + message);
+            m_ctx.verbose(fmt::format("  server {}: {}", severity, message));
         }
+    }
+    void lock_retry(int attempt, const std::string& blocker, std::chrono::milliseconds wait) override
+    {
+        m_ctx.warn(fmt::format("a statement timed out waiting for a lock{}; rolled back, trying again in {} "
+                               "(attempt {})",
+                               blocker.empty() ? "" : " held by " + blocker, db::format_duration(wait), attempt));
+    }
+    void history_moved(const std::string& from) override
+    {
+        m_ctx.info(fmt::format("moved the migration history from {} to {}", from, migrate::k_history_table));
     }
 
 private:
@@ -69,8 +89,12 @@ template <typename F> auto with_migrator(Context& ctx, const MigrateOptions& o, 
     auto migrations = load(o);
     auto db = ctx.open_database();
     Progress progress(ctx);
-    migrate::Migrator migrator(db, std::move(migrations),
-                               {std::chrono::seconds(o.lock_timeout_s), &progress});
+    migrate::MigratorOptions options;
+    options.lock_timeout = std::chrono::seconds(o.lock_timeout_s);
+    options.ddl_lock_timeout = std::chrono::milliseconds(std::llround(o.ddl_lock_timeout_s * 1000));
+    options.ddl_retries = o.ddl_retries;
+    options.observer = &progress;
+    migrate::Migrator migrator(db, std::move(migrations), options);
     return f(migrator);
 }
 
@@ -91,41 +115,15 @@ output::Table steps_table(const std::vector<migrate::Step>& steps, bool with_sql
     return table;
 }
 
-// --dry-run in table format: the SQL itself, as a script a person can read or pipe to psql.
-void print_dry_run_sql(const std::vector<migrate::Step>& steps)
-{
-    for (const auto& s : steps) {
-        const char* direction = s.direction == migrate::Direction::up ? "up" : "down";
-        std::cout << fmt::format("-- {} ({}{})\n", s.filename, direction,
-                                 s.transactional ? ", in one transaction" : ", outside a transaction");
-        if (s.transactional) {
-            std::cout << "BEGIN;\n";
-        }
-        std::cout << s.sql;
-        if (!s.sql.empty() && s.sql.back() != '\n') {
-            std::cout << '\n';
-        }
-        if (s.direction == migrate::Direction::up) {
-            std::cout << fmt::format("-- then: INSERT INTO schema_migrations (version {}, checksum ...)\n",
-                                     migrate::format_version(s.version));
-        } else {
-            std::cout << fmt::format("-- then: DELETE FROM schema_migrations WHERE version = {}\n", s.version);
-        }
-        if (s.transactional) {
-            std::cout << "COMMIT;\n";
-        }
-        std::cout << '\n';
-    }
-}
-
-void report_steps(Context& ctx, const std::vector<migrate::Step>& steps, bool dry_run, const std::string& done_message)
+void report_steps(Context& ctx, const migrate::Migrator& migrator, const std::vector<migrate::Step>& steps,
+                  bool dry_run, const std::string& done_message)
 {
     if (ctx.format() != output::Format::table) {
         ctx.print(steps_table(steps, dry_run));
         return;
     }
     if (dry_run) {
-        print_dry_run_sql(steps);
+        std::cout << migrator.script(steps);
         ctx.info(fmt::format("dry run: {} migration{} would run; nothing was changed", steps.size(),
                              steps.size() == 1 ? "" : "s"));
         return;
@@ -140,8 +138,11 @@ void run_up(Context& ctx, const MigrateOptions& o)
         target = migrate::parse_version(o.to);
     }
     with_migrator(ctx, o, [&](migrate::Migrator& migrator) {
-        const auto steps =
-            migrator.up(target, o.dry_run ? migrate::DryRun::yes : migrate::DryRun::no, o.retry_failed);
+        migrate::UpOptions up;
+        up.target = target;
+        up.retry_failed = o.retry_failed;
+        up.allow_out_of_order = o.allow_out_of_order;
+        const auto steps = migrator.up(up, o.dry_run ? migrate::DryRun::yes : migrate::DryRun::no);
         std::string message;
         if (steps.empty()) {
             const auto version = migrator.status().current_version();
@@ -152,9 +153,9 @@ void run_up(Context& ctx, const MigrateOptions& o)
                 total_ms += s.execution_ms;
             }
             message = fmt::format("applied {} migration{} in {} ms; database is at version {}", steps.size(),
-                                  steps.size() == 1 ? "" : "s", total_ms, migrate::format_version(steps.back().version));
+                                  steps.size() == 1 ? "" : "s", total_ms, migrate::format_version(migrator.status().current_version()));
         }
-        report_steps(ctx, steps, o.dry_run, message);
+        report_steps(ctx, migrator, steps, o.dry_run, message);
     });
 }
 
@@ -168,20 +169,20 @@ void run_down(Context& ctx, const MigrateOptions& o)
                                   steps.size() == 1 ? "" : "s",
                                   migrate::format_version(migrator.status().current_version()));
         }
-        report_steps(ctx, steps, o.dry_run, message);
+        report_steps(ctx, migrator, steps, o.dry_run, message);
     });
 }
 
 output::Table status_table(const migrate::StatusReport& report)
 {
-    output::Table table{{"version", "name", "state", "applied_at", "execution_ms", "kind", "checksum"}, {}};
+    output::Table table{{"version", "name", "state", "applied_at", "execution_ms", "kind", "checksum", "note"}, {}};
     for (const auto& m : report.migrations) {
         nlohmann::json applied_at = m.applied_at ? nlohmann::json(*m.applied_at) : nlohmann::json();
         nlohmann::json ms = m.execution_ms ? nlohmann::json(*m.execution_ms) : nlohmann::json();
         nlohmann::json kind = m.kind ? nlohmann::json(*m.kind) : nlohmann::json();
         const std::string checksum = m.file_checksum.empty() ? m.db_checksum.value_or("") : m.file_checksum;
         table.rows.push_back({migrate::format_version(m.version), m.name, migrate::to_string(m.state), applied_at, ms,
-                              kind, checksum.substr(0, 12)});
+                              kind, checksum.substr(0, 12), m.note});
     }
     return table;
 }
@@ -198,20 +199,13 @@ std::string summary(const migrate::StatusReport& report)
     return text;
 }
 
-bool has_problems(const migrate::StatusReport& report)
-{
-    return report.count(migrate::State::drifted) + report.count(migrate::State::failed) +
-               report.count(migrate::State::missing) >
-           0;
-}
-
 void run_status(Context& ctx, const MigrateOptions& o)
 {
     with_migrator(ctx, o, [&](migrate::Migrator& migrator) {
         const auto report = migrator.status();
         ctx.print(status_table(report));
         ctx.info(summary(report));
-        if (has_problems(report)) {
+        if (report.has_problems()) {
             ctx.warn("migration history does not match the files: see the rows marked drifted/failed/missing");
         }
     });
@@ -232,7 +226,7 @@ void run_verify(Context& ctx, const MigrateOptions& o)
         if (ctx.format() != output::Format::table || !problems.rows.empty()) {
             ctx.print(problems); // scripts always get a document, people only a non-empty table
         }
-        if (has_problems(report)) {
+        if (report.has_problems()) {
             ctx.info("verify: FAILED: " + summary(report));
             ctx.exit_code = ExitCode::drift;
         } else if (o.strict && report.count(migrate::State::pending) > 0) {
@@ -256,7 +250,8 @@ void run_baseline(Context& ctx, const MigrateOptions& o)
 {
     const auto version = migrate::parse_version(o.baseline_version);
     with_migrator(ctx, o, [&](migrate::Migrator& migrator) {
-        const auto steps = migrator.baseline(version, o.dry_run ? migrate::DryRun::yes : migrate::DryRun::no);
+        const auto steps = migrator.baseline(version, o.dry_run ? migrate::DryRun::yes : migrate::DryRun::no,
+                                             o.force ? migrate::BaselineCheck::none : migrate::BaselineCheck::tables);
         if (ctx.format() != output::Format::table) {
             ctx.print(steps_table(steps, false));
             return;
@@ -270,7 +265,7 @@ void run_baseline(Context& ctx, const MigrateOptions& o)
     });
 }
 
-const char* const k_inherited = "Also: --migrations-dir DIR and --lock-timeout SECONDS (devlogctl migrate --help), and the "
+const char* const k_inherited = "Also: --migrations-dir, --lock-timeout, --ddl-lock-timeout, --ddl-retries (devlogctl migrate --help), and the "
                                 "global options (--database-url, --format, -v, ...: devlogctl --help).";
 
 } // namespace
@@ -288,6 +283,15 @@ void register_migrate(CLI::App& app, Context& ctx)
                         "Seconds to wait for another migrator to finish (default 60)")
         ->type_name("SECONDS")
         ->check(CLI::Range(0, 86400));
+    migrate->add_option("--ddl-lock-timeout", o->ddl_lock_timeout_s,
+                        "Seconds a migration statement may wait for a table lock before it is rolled back and "
+                        "retried, so it never blocks other sessions for long (default 5)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.001, 3600.0));
+    migrate->add_option("--ddl-retries", o->ddl_retries,
+                        "How often a migration that timed out waiting for a lock is retried, with backoff (default 4)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 100));
     migrate->callback([&ctx, o, migrate] {
         if (migrate->get_subcommands().empty()) {
             run_up(ctx, *o);
@@ -299,6 +303,8 @@ void register_migrate(CLI::App& app, Context& ctx)
     up->add_flag("--dry-run", o->dry_run, "Print the SQL that would run; change nothing");
     up->add_flag("--retry-failed", o->retry_failed,
                  "Re-run a transaction:false migration that failed partway (after checking what it left)");
+    up->add_flag("--allow-out-of-order", o->allow_out_of_order,
+                 "Also apply pending migrations older than the newest applied one");
     up->callback([&ctx, o] { run_up(ctx, *o); });
 
     auto* status = migrate->add_subcommand("status", "List applied, pending, drifted, failed and missing migrations");
@@ -327,6 +333,8 @@ void register_migrate(CLI::App& app, Context& ctx)
         "baseline", "Mark migrations up to VERSION as applied without running them (schema already there)");
     baseline->add_option("version", o->baseline_version, "Last migration the database already has")->required();
     baseline->add_flag("--dry-run", o->dry_run, "Show what would be marked; change nothing");
+    baseline->add_flag("--force", o->force,
+                       "Mark them even when tables the migrations create are missing from the database");
     baseline->callback([&ctx, o] { run_baseline(ctx, *o); });
     baseline->footer(k_inherited);
     migrate->footer("Global options (--database-url, --format, -v, ...) apply too: see devlogctl --help and "

@@ -6,7 +6,7 @@ _devlogctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$w" in
-            --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--to|--steps) ((i++)); continue ;;
+            --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps) ((i++)); continue ;;
         esac
         case "$path:$w" in
             ':migrate') path='migrate' ;;
@@ -22,17 +22,17 @@ _devlogctl() {
     case "$prev" in
         --format) COMPREPLY=($(compgen -W 'table json ndjson csv' -- "$cur")); return ;;
         --migrations-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--to|--steps) return ;;
+        --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps) return ;;
     esac
     case "$path" in
         '') opts='migrate completion -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color' ;;
-        'migrate') opts='up status down verify new baseline -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout' ;;
-        'migrate up') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --to --dry-run --retry-failed' ;;
-        'migrate status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout' ;;
-        'migrate down') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --steps --dry-run' ;;
-        'migrate verify') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --strict' ;;
-        'migrate new') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout' ;;
-        'migrate baseline') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --dry-run' ;;
+        'migrate') opts='up status down verify new baseline -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate up') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --to --dry-run --retry-failed --allow-out-of-order' ;;
+        'migrate status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate down') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --steps --dry-run' ;;
+        'migrate verify') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --strict' ;;
+        'migrate new') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate baseline') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --dry-run --force' ;;
         'completion') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color' ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -62,10 +62,40 @@ class DriftError : public Error
     using Error::Error;
 };
 
-// Another process holds a lock we need and did not release it within the timeout.
+// Another process holds a lock we need and did not release it within the timeout (the migrator's
+// advisory lock, or a table lock that DDL waited for through every retry).
 class LockTimeout : public Error
 {
     using Error::Error;
+};
+
+// A failure that is worth retrying as is: a serialization failure (40001) or deadlock (40P01) rolled
+// the transaction back. Import and upload retry these; other callers report them like SqlError.
+class RetryableError : public SqlError
+{
+    using SqlError::SqlError;
+};
+
+// The connection broke while a statement ran (server restart, network). Whatever transaction was
+// open is gone; retrying on a new connection is safe for idempotent work.
+class ConnectionLost : public ConnectError
+{
+    using ConnectError::ConnectError;
+};
+
+// SIGINT or SIGTERM arrived: the running statement was cancelled on the server and rolled back.
+// cli/main.cpp exits with 128 + signal (130, 143).
+class Interrupted : public Error
+{
+public:
+    explicit Interrupted(int signal, const std::string& message, std::string hint = {})
+        : Error(message, std::move(hint)), m_signal(signal)
+    {
+    }
+    int signal() const noexcept { return m_signal; }
+
+private:
+    int m_signal;
 };
 
 } // namespace devlog

@@ -14,8 +14,9 @@ void delete_connection(pqxx::connection_base* conn)
 }
 } // namespace
 
-Database::Database(std::unique_ptr<pqxx::connection_base, Deleter> conn, std::string endpoint)
-    : m_conn(std::move(conn)), m_endpoint(std::move(endpoint))
+Database::Database(std::unique_ptr<pqxx::connection_base, Deleter> conn, std::string endpoint,
+                   ConnectSettings settings)
+    : m_conn(std::move(conn)), m_endpoint(std::move(endpoint)), m_settings(std::move(settings))
 {
 }
 Database::Database(Database&&) noexcept = default;
@@ -25,6 +26,11 @@ Database::~Database() = default;
 int Database::server_version() const
 {
     return m_conn->server_version();
+}
+
+int Database::backend_pid() const
+{
+    return m_conn->backendpid();
 }
 
 std::string summarize_connect_error(std::string_view message)
@@ -64,7 +70,7 @@ Database Database::open(const ConnectSettings& settings)
     const std::string endpoint = describe_endpoint(conninfo);
     try {
         std::unique_ptr<pqxx::connection_base, Deleter> conn(new pqxx::connection(conninfo), &delete_connection);
-        return Database(std::move(conn), endpoint);
+        return Database(std::move(conn), endpoint, settings);
     } catch (const pqxx::broken_connection& e) {
         const std::string reason = summarize_connect_error(e.what());
         std::string hint = fmt::format("the connection string came from {}", settings.source.origin);

@@ -27,15 +27,20 @@ public:
     pqxx::connection_base& conn() { return *m_conn; }
     // "host:port" the connection went to, for messages.
     const std::string& endpoint() const { return m_endpoint; }
+    // The settings it was opened with: open() them again for a second connection to the same place.
+    const ConnectSettings& settings() const { return m_settings; }
     // The server's version number, e.g. 150004 for 15.4.
     int server_version() const;
+    // The server process serving this connection (pg_stat_activity.pid).
+    int backend_pid() const;
 
 private:
     using Deleter = void (*)(pqxx::connection_base*);
-    Database(std::unique_ptr<pqxx::connection_base, Deleter> conn, std::string endpoint);
+    Database(std::unique_ptr<pqxx::connection_base, Deleter> conn, std::string endpoint, ConnectSettings settings);
 
     std::unique_ptr<pqxx::connection_base, Deleter> m_conn; // pqxx 6.4 connections are not movable
     std::string m_endpoint;
+    ConnectSettings m_settings;
 };
 
 // Turns a libpq connection failure message into one short reason ("connection refused",

@@ -3,6 +3,42 @@
 #include <fmt/format.h>
 
 namespace devlog::db {
+namespace {
+
+// libpqxx 6.4 keeps its PGconn private (7.x has no public accessor either). An explicit template
+// instantiation may name a private member ([temp.explicit]/12), which lets exactly this file read
+// it without changing libpqxx. Checked by tests/integration (cancel, COPY) on every build.
+using ConnMember = pqxx::internal::pq::PGconn* pqxx::connection_base::*;
+struct ConnTag
+{
+};
+ConnMember member_of(ConnTag);
+template <ConnMember M> struct ConnAccess
+{
+    friend ConnMember member_of(ConnTag) { return M; }
+};
+template struct ConnAccess<&pqxx::connection_base::m_conn>;
+
+} // namespace
+
+pg_conn* raw_connection(pqxx::connection_base& conn)
+{
+    return conn.*member_of(ConnTag{});
+}
+
+std::string quote_literal(std::string_view value)
+{
+    const bool backslash = value.find('\\') != std::string_view::npos;
+    std::string out = backslash ? "E'" : "'";
+    for (char c : value) {
+        if (c == '\'' || (backslash && c == '\\')) {
+            out.push_back(c);
+        }
+        out.push_back(c);
+    }
+    out.push_back('\'');
+    return out;
+}
 
 std::string quote_name(std::string_view name)
 {

@@ -22,6 +22,14 @@ template <typename T> std::optional<T> opt(const pqxx::field& field)
 // NAME as a quoted SQL identifier: "name" with embedded quotes doubled.
 std::string quote_name(std::string_view name);
 
+// VALUE as a standard SQL string literal ('it''s'; E'' form when it holds a backslash). For SQL
+// that is printed for people or scripts (--dry-run); SQL that devlogctl runs binds values instead.
+std::string quote_literal(std::string_view value);
+
+// The libpq connection under CONN, for what libpqxx 6.4 does not offer (asynchronous execution,
+// cancellation, COPY FROM STDIN with given data, error fields). Never close it.
+pg_conn* raw_connection(pqxx::connection_base& conn);
+
 // The first line of E's message without libpq's "ERROR:  " / "FATAL:  " prefix.
 std::string server_message_of(const std::exception& e);
 inline std::string server_message(const pqxx::sql_error& e)

@@ -1,7 +1,9 @@
 #pragma once
-// Applies, reverts and reports versioned migrations, keeping history in schema_migrations.
+// Applies, reverts and reports versioned migrations, keeping history in devlogctl.schema_migrations.
+// The rules (states, problems, what runs) are pure functions in plan.hpp; this applies them.
 
 #include "lib/migrate/migration.hpp"
+#include "lib/migrate/plan.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -15,47 +17,10 @@ class Database;
 
 namespace devlog::migrate {
 
-enum class State
-{
-    applied,  // in history, checksum matches the file
-    pending,  // file exists, not in history
-    drifted,  // in history, the file's checksum differs
-    failed,   // a transaction:false migration that failed partway
-    missing,  // in history, no file: the database is newer than this devlogctl
-};
-const char* to_string(State state);
-
-struct MigrationStatus
-{
-    std::int64_t version = 0;
-    std::string name;
-    State state = State::pending;
-    std::optional<std::string> applied_at; // ISO-8601 UTC
-    std::optional<std::int64_t> execution_ms;
-    std::optional<std::string> kind;          // "migrate" | "baseline"
-    std::string file_checksum;                // empty for missing
-    std::optional<std::string> db_checksum;   // empty for pending
-};
-
-struct StatusReport
-{
-    std::vector<MigrationStatus> migrations; // by version
-    bool history_exists = false;
-    std::size_t count(State state) const;
-    // Highest applied version (0 when none).
-    std::int64_t current_version() const;
-};
-
 enum class DryRun
 {
     no,
     yes
-};
-
-enum class Direction
-{
-    up,
-    down
 };
 
 // One migration run (or, in a dry run, that would run).
@@ -67,7 +32,8 @@ struct Step
     Direction direction = Direction::up;
     bool transactional = true;
     std::int64_t execution_ms = 0;
-    std::string sql; // the section's SQL (shown by --dry-run)
+    std::string sql;    // the section's SQL (shown by --dry-run)
+    int statements = 0; // how many statements it has (0: comments only, a no-op that is recorded)
 };
 
 // Told about progress; the CLI prints it. Default: ignore everything.
@@ -78,14 +44,28 @@ public:
     virtual void waiting_for_lock(std::optional<int> /*holder_pid*/) {}
     virtual void starting(const Step& /*step*/) {}
     virtual void finished(const Step& /*step*/) {}
-    // A NOTICE or WARNING the server sent while a migration ran ("WARNING:  ..." as sent).
-    virtual void server_message(const std::string& /*message*/) {}
+    // A NOTICE or WARNING the server sent while a migration ran.
+    virtual void server_message(const std::string& /*severity*/, const std::string& /*message*/) {}
+    // A statement timed out waiting for a lock; it runs again (attempt ATTEMPT) after WAIT.
+    virtual void lock_retry(int /*attempt*/, const std::string& /*blocker*/, std::chrono::milliseconds /*wait*/) {}
+    // The history of an older devlogctl was moved from FROM to devlogctl.schema_migrations.
+    virtual void history_moved(const std::string& /*from*/) {}
 };
 
 struct MigratorOptions
 {
+    // How long to wait for another migrator (the advisory lock).
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(60)};
+    // lock_timeout of each migration statement, and how often a migration that hit it is retried.
+    std::chrono::milliseconds ddl_lock_timeout{std::chrono::seconds(5)};
+    int ddl_retries = 4;
     Observer* observer = nullptr;
+};
+
+enum class BaselineCheck
+{
+    tables, // refuse when tables the migrations create are missing
+    none    // --force
 };
 
 class Migrator
@@ -96,30 +76,29 @@ public:
     // Compares history with the files. Reads only; takes no lock.
     StatusReport status();
 
-    // Applies pending migrations in version order, up to and including TARGET when given, each in
-    // its own transaction (unless its file says transaction:false). Returns the steps run (empty:
-    // up to date). Throws DriftError when history has drifted, failed (unless RETRY_FAILED) or
-    // missing entries, LockTimeout when another migrator holds the lock past the timeout,
-    // SqlError "FILE:LINE: message" when a statement fails (that migration is rolled back),
-    // UsageError for an unknown TARGET.
-    std::vector<Step> up(std::optional<std::int64_t> target, DryRun dry_run, bool retry_failed = false);
+    // Applies what plan_up() selects, in version order, each migration in its own transaction
+    // (unless its file says transaction:false), resetting the session between migrations.
+    // Returns the steps run (empty: up to date). Throws what plan_up() throws, LockTimeout (another
+    // migrator, or a table lock through every retry), SqlError "FILE:LINE: message" (that migration
+    // is rolled back), Interrupted (the statement was cancelled on the server and rolled back).
+    std::vector<Step> up(const UpOptions& options, DryRun dry_run);
 
     // Reverts the STEPS most recently applied migrations, newest first, each in a transaction.
     // Throws UsageError when one of them has no down section (before changing anything).
     std::vector<Step> down(int steps, DryRun dry_run);
 
     // Records every migration up to VERSION as applied without running it, for a database that
-    // already has that schema. Throws UsageError when history already has entries.
-    std::vector<Step> baseline(std::int64_t version, DryRun dry_run);
+    // already has that schema. Throws UsageError when history already has entries, and Error when
+    // CHECK finds tables those migrations create missing from the database.
+    std::vector<Step> baseline(std::int64_t version, DryRun dry_run, BaselineCheck check = BaselineCheck::tables);
+
+    // The psql script of a dry run of STEPS (plan.hpp dry_run_script).
+    std::string script(const std::vector<Step>& steps) const;
 
 private:
     class Lock;
-    std::vector<Step> up_impl(std::optional<std::int64_t> target, DryRun dry_run, bool retry_failed);
-    std::vector<Step> down_impl(int steps, DryRun dry_run);
-    std::vector<Step> baseline_impl(std::int64_t version, DryRun dry_run);
-    StatusReport status_locked_or_not();
-    const Migration* find(std::int64_t version) const;
-    void run_step(const Migration& migration, Direction direction, Step& step);
+    const Migration& find(std::int64_t version) const;
+    std::vector<Step> run(const std::vector<std::int64_t>& versions, Direction direction, DryRun dry_run);
 
     db::Database& m_db;
     std::vector<Migration> m_migrations;

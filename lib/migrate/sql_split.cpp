@@ -72,7 +72,7 @@ std::vector<Statement> split_statements(std::string_view sql, int first_line)
     };
     auto finish = [&](std::size_t end) {
         if (start_line != 0) {
-            out.push_back({trim(sql.substr(start, end - start)), start_line});
+            out.push_back({trim(sql.substr(start, end - start)), start_line, std::nullopt});
         }
         start_line = 0;
     };

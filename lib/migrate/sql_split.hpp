@@ -1,6 +1,7 @@
 #pragma once
 // Splits an SQL script into statements, so each can run on its own and errors can name a line.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@ struct Statement
 {
     std::string text; // the statement without its terminating ';', trimmed
     int line;         // 1-based line of its first token in the script (FIRST_LINE-based)
+    std::optional<std::string> copy_data; // COPY ... FROM STDIN: the data lines that follow it
 };
 
 // Splits SQL on ';' outside single-quoted strings (E'' with backslash escapes), quoted

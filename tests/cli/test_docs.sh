@@ -64,11 +64,13 @@ $missing"
 
 # The exit codes in --help, the man page and the README agree on the numbers.
 run --help
-for code in "1 failure" "2 usage error" "3 cannot connect" "4 drift" "5 pending" "6 lock timeout"; do
+for code in "1 failure" "2 usage error" "3 cannot connect" "4 drift" "5 pending" "6 lock timeout" "130/143 interrupted"; do
   assert_contains "$out" "$code" "--help exit codes"
 done
 for n in 0 1 2 3 4 5 6; do
   grep -q "^\*$n\*" "$src/man/devlogctl.1.scd" || fail "man page lacks exit status $n"
   grep -q "^| $n " "$src/README.md" || fail "README lacks exit code $n"
 done
+grep -q '^\*130\*, \*143\*' "$src/man/devlogctl.1.scd" || fail "man page lacks exit status 130/143"
+grep -q '^| 130 / 143 ' "$src/README.md" || fail "README lacks exit codes 130 / 143"
 pass

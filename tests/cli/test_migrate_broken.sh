@@ -16,7 +16,7 @@ DROP TABLE half;
 SQL
 snapshot() {
   sql "$url" "SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'" || return 1
-  sql "$url" "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"
+  sql "$url" "SELECT string_agg(version::text, ',' ORDER BY version) FROM devlogctl.schema_migrations"
 }
 run --database-url "$url" migrate --migrations-dir "$T/mig" up --to 1
 assert_rc 0
@@ -55,7 +55,7 @@ assert_contains "$err" "--retry-failed"
 sql "$url" "CREATE TABLE missing_table (id int)" >/dev/null
 run --database-url "$url" migrate --migrations-dir "$T/mig" up --retry-failed
 assert_rc 0
-assert_eq "t" "$(sql "$url" "SELECT success FROM schema_migrations WHERE version = 2")" "retried migration"
+assert_eq "t" "$(sql "$url" "SELECT success FROM devlogctl.schema_migrations WHERE version = 2")" "retried migration"
 
 # Server warnings reach stderr; notices only with -v.
 cat >"$T/mig/0003_noisy.sql" <<'SQL'
@@ -70,7 +70,7 @@ assert_not_contains "$err" "already exists, skipping"
 printf -- '-- migrate:up\nCREATE TABLE IF NOT EXISTS good (id int);\n' >"$T/mig/0004_quiet.sql"
 run -v --database-url "$url" migrate --migrations-dir "$T/mig" up
 assert_rc 0
-assert_contains "$err" "server: NOTICE:  relation \"good\" already exists, skipping"
+assert_contains "$err" "server NOTICE: relation \"good\" already exists, skipping"
 
 # A malformed migration file is named with its line.
 printf -- '-- migrate:up wat\nSELECT 1;\n' >"$T/mig/0005_bad.sql"
@@ -78,7 +78,8 @@ run --database-url "$url" migrate --migrations-dir "$T/mig" status
 assert_rc 1
 assert_contains "$err" "0005_bad.sql:1: unknown migration option 'wat'"
 
-# A user without CREATE on the schema: the message says what failed and what to do; nothing changes.
+# A user without CREATE on the database (for devlogctl's own schema): the message says what failed
+# and what to do; nothing changes.
 url=$(new_db)
 role="weak_$$"
 sql "$DEVLOG_TEST_PG_URL" "CREATE ROLE $role LOGIN PASSWORD 'weak-pw'" >/dev/null
@@ -87,7 +88,8 @@ sql "$url" "REVOKE CREATE ON SCHEMA public FROM PUBLIC" >/dev/null
 weak_url=$(sed -E "s#//[^@]*@#//$role:weak-pw@#" <<<"$url")
 run --database-url "$weak_url" migrate up
 assert_rc 1
-assert_contains "$err" "devlogctl: error: cannot create the migration history table schema_migrations: permission denied for schema public (SQLSTATE 42501)"
-assert_contains "$err" "GRANT CREATE ON SCHEMA"
-assert_eq "" "$(sql "$url" "SELECT to_regclass('schema_migrations')")" "history table"
+assert_contains "$err" "devlogctl: error: cannot create the migration history table devlogctl.schema_migrations: permission denied for database"
+assert_contains "$err" "(SQLSTATE 42501)"
+assert_contains "$err" "GRANT CREATE ON DATABASE"
+assert_eq "" "$(sql "$url" "SELECT to_regnamespace('devlogctl')")" "history schema"
 pass

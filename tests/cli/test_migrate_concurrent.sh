@@ -17,7 +17,13 @@ SQL
 pa=$!
 "$DEVLOGCTL" --database-url "$url" migrate --migrations-dir "$T/mig" up >"$T/b.out" 2>"$T/b.err" &
 pb=$!
-sleep 0.7
+# One holds the lock (its migration sleeps), the other says it waits: no fixed sleeps.
+lock_held() {
+  [ "$(sql "$url" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ]
+}
+wait_for 20 "one migrator to hold the lock" lock_held
+wait_for 20 "the other migrator to wait" grep -q "waiting for another migrator" "$T/a.err" "$T/b.err"
 run --database-url "$url" migrate --migrations-dir "$T/mig" --lock-timeout 0 up
 assert_rc 6
 assert_contains "$err" "still holds the migration lock"
@@ -28,7 +34,7 @@ outs="$(cat "$T/a.out" "$T/b.out")"
 assert_eq 1 "$(grep -c 'applied 1 migration' <<<"$outs")" "migrators that applied"
 assert_eq 1 "$(grep -c 'up to date' <<<"$outs")" "migrators that found nothing to do"
 assert_eq 1 "$(sql "$url" "SELECT count(*) FROM slow")" "rows inserted by the migration"
-assert_eq 1 "$(sql "$url" "SELECT count(*) FROM schema_migrations")" "history rows"
+assert_eq 1 "$(sql "$url" "SELECT count(*) FROM devlogctl.schema_migrations")" "history rows"
 # The waiting one said so on stderr.
 assert_contains "$(cat "$T/a.err" "$T/b.err")" "waiting for another migrator"
 pass

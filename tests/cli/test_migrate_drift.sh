@@ -32,14 +32,14 @@ assert_eq "" "$(sql "$url" "SELECT to_regclass('two')")" "table of the migration
 printf -- '-- migrate:up\nCREATE TABLE one (id int);\n-- migrate:down\nDROP TABLE one;\n' >"$T/mig/0001_one.sql"
 run --database-url "$url" migrate --migrations-dir "$T/mig" verify
 assert_rc 0
-sql "$url" "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1" >/dev/null
+sql "$url" "UPDATE devlogctl.schema_migrations SET checksum = 'edited' WHERE version = 1" >/dev/null
 run --database-url "$url" migrate --migrations-dir "$T/mig" verify --format json
 assert_rc 4
 assert_contains "$out" '"state": "drifted"'
 
 # A migration applied in the database but unknown to the files is reported too.
-sql "$url" "UPDATE schema_migrations SET checksum = (SELECT checksum FROM schema_migrations WHERE version = 1) WHERE version = 1" >/dev/null
-sql "$url" "INSERT INTO schema_migrations (version, name, checksum) VALUES (7, 'future', 'x')" >/dev/null
+sql "$url" "UPDATE devlogctl.schema_migrations SET checksum = (SELECT checksum FROM devlogctl.schema_migrations WHERE version = 1) WHERE version = 1" >/dev/null
+sql "$url" "INSERT INTO devlogctl.schema_migrations (version, name, checksum) VALUES (7, 'future', 'x')" >/dev/null
 run --database-url "$url" migrate --migrations-dir "$T/mig" verify
 assert_rc 4
 assert_contains "$out" "missing"

@@ -25,6 +25,21 @@ bool table_exists(pqxx::connection& c, const std::string& name)
     return !tx.exec_params1("SELECT to_regclass($1) IS NULL", name)[0].as<bool>();
 }
 
+MigratorOptions with(Observer* observer, std::chrono::milliseconds lock_timeout = std::chrono::seconds(5))
+{
+    MigratorOptions o;
+    o.lock_timeout = lock_timeout;
+    o.observer = observer;
+    return o;
+}
+
+UpOptions to(std::optional<std::int64_t> target = std::nullopt)
+{
+    UpOptions o;
+    o.target = target;
+    return o;
+}
+
 } // namespace
 
 TEST_CASE("Migrator::up")
@@ -35,21 +50,21 @@ TEST_CASE("Migrator::up")
     dir.write("0002_b.sql", "-- migrate:up\nCREATE TABLE b (id int);\n");
     auto db = tdb.open();
     Recorder recorder;
-    Migrator migrator(db, load_migrations(dir.path()), {std::chrono::seconds(5), &recorder});
+    Migrator migrator(db, load_migrations(dir.path()), with(&recorder));
 
     SUBCASE("applies in order, then is a no-op")
     {
-        auto steps = migrator.up(std::nullopt, DryRun::no);
+        auto steps = migrator.up(to(), DryRun::no);
         REQUIRE(steps.size() == 2);
         CHECK(recorder.started == std::vector<std::string>{"0001_a.sql", "0002_b.sql"});
-        CHECK(migrator.up(std::nullopt, DryRun::no).empty());
+        CHECK(migrator.up(to(), DryRun::no).empty());
         auto report = migrator.status();
         CHECK(report.count(State::applied) == 2);
         CHECK(report.current_version() == 2);
     }
     SUBCASE("--to stops at the target")
     {
-        CHECK(migrator.up(1, DryRun::no).size() == 1);
+        CHECK(migrator.up(to(1), DryRun::no).size() == 1);
         auto raw = tdb.raw();
         CHECK(table_exists(*raw, "a"));
         CHECK_FALSE(table_exists(*raw, "b"));
@@ -57,11 +72,11 @@ TEST_CASE("Migrator::up")
     }
     SUBCASE("dry run creates nothing, not even the history table")
     {
-        auto steps = migrator.up(std::nullopt, DryRun::yes);
+        auto steps = migrator.up(to(), DryRun::yes);
         CHECK(steps.size() == 2);
         CHECK(steps[0].sql == "CREATE TABLE a (id int);\n");
         auto raw = tdb.raw();
-        CHECK_FALSE(table_exists(*raw, "schema_migrations"));
+        CHECK_FALSE(table_exists(*raw, "devlogctl.schema_migrations"));
         CHECK_FALSE(table_exists(*raw, "a"));
     }
 }
@@ -78,18 +93,18 @@ TEST_CASE("Migrator lock")
     }
     auto db = tdb.open();
     Recorder recorder;
-    Migrator migrator(db, load_migrations(dir.path()), {std::chrono::milliseconds(300), &recorder});
+    Migrator migrator(db, load_migrations(dir.path()), with(&recorder, std::chrono::milliseconds(300)));
 
     SUBCASE("times out with LockTimeout and changes nothing")
     {
-        CHECK_THROWS_AS(migrator.up(std::nullopt, DryRun::no), LockTimeout);
+        CHECK_THROWS_AS(migrator.up(to(), DryRun::no), LockTimeout);
         CHECK(recorder.waits == 1);
         CHECK_FALSE(table_exists(*holder, "a"));
     }
     SUBCASE("proceeds once the holder releases the lock")
     {
         holder.reset(); // closing the session releases its advisory lock
-        CHECK(migrator.up(std::nullopt, DryRun::no).size() == 1);
+        CHECK(migrator.up(to(), DryRun::no).size() == 1);
     }
 }
 
@@ -101,7 +116,7 @@ TEST_CASE("Migrator::down")
     dir.write("0002_b.sql", "-- migrate:up\nCREATE TABLE b (id int);\n-- migrate:down\nDROP TABLE b;\n");
     auto db = tdb.open();
     Migrator migrator(db, load_migrations(dir.path()));
-    migrator.up(std::nullopt, DryRun::no);
+    migrator.up(to(), DryRun::no);
 
     SUBCASE("refuses before changing anything when one migration has no down section")
     {
@@ -132,6 +147,12 @@ TEST_CASE("Migrator::baseline")
     auto db = tdb.open();
     {
         // The schema of 0001 was created by another tool (e.g. Prisma).
+    Migrator checker(db, load_migrations(dir.path()));
+    CHECK_THROWS_WITH_AS(checker.baseline(1, DryRun::no),
+                         "cannot baseline at 0001: 1 of the 1 tables that migrations up to 0001 create are not in the "
+                         "database (a); nothing was recorded",
+                         Error);
+    CHECK_FALSE(checker.status().history_exists);
         auto raw = tdb.raw();
         pqxx::nontransaction tx(*raw);
         tx.exec("CREATE TABLE a (id int)");
@@ -146,7 +167,7 @@ TEST_CASE("Migrator::baseline")
     CHECK(report.migrations[0].kind == std::optional<std::string>("baseline"));
     CHECK(report.migrations[1].state == State::pending);
     // up now runs only 0002 (0001 would fail: table a exists).
-    CHECK(migrator.up(std::nullopt, DryRun::no).size() == 1);
+    CHECK(migrator.up(to(), DryRun::no).size() == 1);
     CHECK_THROWS_AS(migrator.baseline(2, DryRun::no), UsageError);
     CHECK_THROWS_AS(migrator.baseline(9, DryRun::no), UsageError);
 }
@@ -160,15 +181,17 @@ TEST_CASE("Migrator failure is atomic")
     auto db = tdb.open();
     Migrator migrator(db, load_migrations(dir.path()));
     try {
-        migrator.up(std::nullopt, DryRun::no);
+        migrator.up(to(), DryRun::no);
         FAIL("expected an SqlError");
     } catch (const SqlError& e) {
         CHECK(std::string(e.what()) ==
               "0001_a.sql:4: invalid input syntax for type integer: \"not a number\" (SQLSTATE 22P02)");
         CHECK(e.sqlstate() == "22P02");
-        CHECK(e.detail() == "INSERT INTO a VALUES ('not a number')");
+        CHECK(e.detail() == "statement: INSERT INTO a VALUES ('not a number')");
+        CHECK(e.hint() == "0001_a.sql was rolled back: the database is as it was before it");
     }
     auto raw = tdb.raw();
     CHECK_FALSE(table_exists(*raw, "a"));
-    CHECK_FALSE(table_exists(*raw, "schema_migrations")); // created in the same, rolled back, transaction
+    // created in the same, rolled back, transaction
+    CHECK_FALSE(table_exists(*raw, "devlogctl.schema_migrations"));
 }

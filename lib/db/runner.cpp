@@ -1,0 +1,524 @@
+#include "lib/db/runner.hpp"
+
+#include "lib/core/interrupt.hpp"
+#include "lib/db/database.hpp"
+#include "lib/db/pq.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <cerrno>
+#include <poll.h>
+#include <random>
+
+namespace devlog::db {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Forwards the server's notices to a callback while it lives (pqxx owns the libpq notice hook).
+class NoticeForwarder : public pqxx::errorhandler
+{
+public:
+    NoticeForwarder(pqxx::connection_base& conn, std::function<void(const Notice&)> sink)
+        : pqxx::errorhandler(conn), m_sink(std::move(sink))
+    {
+    }
+    bool operator()(const char message[]) noexcept override
+    {
+        if (!m_sink) {
+            return true;
+        }
+        try {
+            std::string text(message);
+            while (!text.empty() && text.back() == '\n') {
+                text.pop_back();
+            }
+            Notice notice;
+            if (const auto colon = text.find(":  "); colon != std::string::npos && colon < 16) {
+                notice.severity = text.substr(0, colon);
+                notice.message = text.substr(colon + 3);
+            } else {
+                notice.severity = "NOTICE";
+                notice.message = text;
+            }
+            m_sink(notice);
+        } catch (...) { // NOLINT(bugprone-empty-catch): a notice is not worth failing for
+        }
+        return true;
+    }
+
+private:
+    std::function<void(const Notice&)> m_sink;
+};
+
+std::string field(const PGresult* result, int code)
+{
+    const char* value = PQresultErrorField(result, code);
+    return value != nullptr ? value : "";
+}
+
+// Lines of STATEMENT before the (1-based, in characters) error POSITION.
+int lines_before(std::string_view statement, int position)
+{
+    int chars = 0;
+    int lines = 0;
+    for (char c : statement) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++chars >= position) {
+            break;
+        }
+        if (c == '\n') {
+            ++lines;
+        }
+    }
+    return lines;
+}
+
+std::string trimmed_first_line(std::string text)
+{
+    if (const auto nl = text.find('\n'); nl != std::string::npos) {
+        text.resize(nl);
+    }
+    for (const char* prefix : {"ERROR:  ", "FATAL:  "}) {
+        if (text.starts_with(prefix)) {
+            text = text.substr(std::char_traits<char>::length(prefix));
+        }
+    }
+    return text;
+}
+
+} // namespace
+
+std::string Location::text() const
+{
+    if (file.empty()) {
+        return "";
+    }
+    return line > 0 ? fmt::format("{}:{}", file, line) : file;
+}
+
+std::string format_duration(milliseconds duration)
+{
+    const auto ms = duration.count();
+    if (ms % 1000 == 0) {
+        return fmt::format("{} s", ms / 1000);
+    }
+    if (ms > 1000) {
+        return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+    }
+    return fmt::format("{} ms", ms);
+}
+
+Result::Result(pg_result* result) : m_result(result, &PQclear) {}
+
+std::size_t Result::rows() const
+{
+    return m_result ? static_cast<std::size_t>(PQntuples(m_result.get())) : 0;
+}
+
+int Result::columns() const
+{
+    return m_result ? PQnfields(m_result.get()) : 0;
+}
+
+std::optional<std::string> Result::get(std::size_t row, int column) const
+{
+    const int r = static_cast<int>(row);
+    if (!m_result || r >= PQntuples(m_result.get()) || column >= PQnfields(m_result.get()) ||
+        PQgetisnull(m_result.get(), r, column) != 0) {
+        return std::nullopt;
+    }
+    return std::string(PQgetvalue(m_result.get(), r, column),
+                       static_cast<std::size_t>(PQgetlength(m_result.get(), r, column)));
+}
+
+std::string Result::command() const
+{
+    return m_result ? PQcmdStatus(m_result.get()) : "";
+}
+
+std::int64_t Result::affected() const
+{
+    if (!m_result) {
+        return 0;
+    }
+    const char* tuples = PQcmdTuples(m_result.get());
+    return (tuples != nullptr && *tuples != '\0') ? std::stoll(tuples) : 0;
+}
+
+struct Runner::Impl
+{
+    Impl(pqxx::connection_base& conn, std::function<void(const Notice&)> on_notice)
+        : pg(raw_connection(conn)), notices(conn, std::move(on_notice))
+    {
+    }
+    ~Impl()
+    {
+        if (cancel != nullptr) {
+            PQfreeCancel(cancel);
+        }
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    PGcancel* cancel_handle()
+    {
+        if (cancel == nullptr) {
+            cancel = PQgetCancel(pg);
+        }
+        return cancel;
+    }
+
+    PGconn* pg;
+    PGcancel* cancel = nullptr;
+    NoticeForwarder notices;
+    std::optional<std::string> saved_lock_timeout; // the session's value before we set ours
+    std::unique_ptr<Database> probe;               // second connection that asks who blocks us
+    bool probe_failed = false;
+    std::string blockers;                          // latest answer of the probe
+    std::mt19937 random{std::random_device{}()};
+};
+
+Runner::Runner(Database& db, RunnerOptions options)
+    : m_db(db), m_options(std::move(options)), m_impl(std::make_unique<Impl>(db.conn(), m_options.on_notice))
+{
+    if (m_options.lock_timeout) {
+        m_impl->saved_lock_timeout = exec("SELECT current_setting('lock_timeout')").get(0, 0);
+        apply_lock_timeout(false);
+    }
+}
+
+Runner::~Runner()
+{
+    if (m_in_transaction) {
+        rollback_quietly();
+    }
+    if (m_impl->saved_lock_timeout && PQstatus(m_impl->pg) == CONNECTION_OK && interrupt::received() == 0) {
+        try {
+            run_once("SELECT set_config('lock_timeout', $1, false)", {}, {*m_impl->saved_lock_timeout}, nullptr);
+        } catch (...) { // NOLINT(bugprone-empty-catch): the session ends soon; its setting is cosmetic
+        }
+    }
+}
+
+void Runner::apply_lock_timeout(bool local)
+{
+    if (m_options.lock_timeout) {
+        run_once("SELECT set_config('lock_timeout', $1, $2)", {},
+                 {std::to_string(m_options.lock_timeout->count()) + "ms", local ? "true" : "false"}, nullptr);
+    }
+}
+
+Result Runner::exec(std::string_view sql, const Location& where, const std::vector<Param>& params)
+{
+    return run(sql, where, params, nullptr);
+}
+
+Result Runner::copy_in(std::string_view sql, std::string_view data, const Location& where)
+{
+    return run(sql, where, {}, &data);
+}
+
+Result Runner::run(std::string_view sql, const Location& where, const std::vector<Param>& params,
+                   const std::string_view* copy_data)
+{
+    if (m_in_transaction) {
+        return run_once(sql, where, params, copy_data); // transaction() retries the whole body
+    }
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return run_once(sql, where, params, copy_data);
+        } catch (const LockWaitTimedOut& e) {
+            wait_before_retry(attempt, e);
+        }
+    }
+}
+
+void Runner::begin()
+{
+    if (m_in_transaction) {
+        throw std::logic_error("Runner::transaction() does not nest");
+    }
+    run_once("BEGIN", {}, {}, nullptr);
+    m_in_transaction = true;
+    apply_lock_timeout(true);
+}
+
+void Runner::commit()
+{
+    m_in_transaction = false; // whatever COMMIT answers, the transaction is over
+    run_once("COMMIT", {}, {}, nullptr);
+}
+
+void Runner::rollback_quietly() noexcept
+{
+    m_in_transaction = false;
+    if (PQstatus(m_impl->pg) != CONNECTION_OK || PQtransactionStatus(m_impl->pg) == PQTRANS_IDLE) {
+        return;
+    }
+    // Synchronous on purpose: no cancel, no probe; the server answers a ROLLBACK at once.
+    PGresult* result = PQexec(m_impl->pg, "ROLLBACK");
+    PQclear(result);
+}
+
+void Runner::reset_session()
+{
+    if (m_in_transaction) {
+        throw std::logic_error("Runner::reset_session() inside a transaction");
+    }
+    // DISCARD ALL would also release the caller's advisory locks: everything else it does, by hand.
+    run_once("SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; DISCARD PLANS; "
+             "DISCARD SEQUENCES; DISCARD TEMP",
+             {}, {}, nullptr);
+    apply_lock_timeout(false);
+}
+
+void Runner::wait_before_retry(int attempt, const LockWaitTimedOut& e)
+{
+    const std::string timeout = m_options.lock_timeout ? format_duration(*m_options.lock_timeout) : "lock_timeout";
+    if (attempt > m_options.lock_retries) {
+        std::string message = fmt::format("{}{}could not get a lock within {}{}", e.where(), e.where().empty() ? "" : ": ",
+                                          timeout, attempt > 1 ? fmt::format(" in {} attempts", attempt) : "");
+        std::string hint;
+        if (!e.blocker().empty()) {
+            message += "; blocked by " + e.blocker();
+            hint = "the blocking session holds a lock this statement needs: wait for it to end, or end it "
+                   "(SELECT pg_terminate_backend(PID)), then run the command again";
+        } else {
+            hint = "another session held a lock this statement needs; run the command again when it is done";
+        }
+        throw LockTimeout(message, hint + " (the wait and the retries are flags: see --help)", e.detail());
+    }
+    const auto exponent = std::min(attempt - 1, 16);
+    const auto base = std::min(m_options.max_backoff, m_options.retry_backoff * (1 << exponent));
+    std::uniform_int_distribution<long long> jitter(base.count() / 2, std::max<long long>(base.count(), 1));
+    const milliseconds wait(jitter(m_impl->random));
+    if (m_options.on_lock_retry) {
+        m_options.on_lock_retry(attempt + 1, e.blocker(), wait);
+    }
+    if (!interrupt::sleep_for(wait) && m_options.interruptible) {
+        interrupt::check("while waiting to retry");
+    }
+}
+
+std::string Runner::describe_blockers()
+{
+    if (m_impl->probe_failed) {
+        return "";
+    }
+    try {
+        if (!m_impl->probe) {
+            ConnectSettings settings = m_db.settings();
+            settings.application_name = "devlogctl (lock probe)";
+            settings.connect_timeout_s = 5;
+            m_impl->probe = std::make_unique<Database>(Database::open(settings));
+        }
+        pqxx::nontransaction tx(m_impl->probe->conn());
+        const auto rows = tx.exec_params(
+            "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), coalesce(a.state, ''), "
+            "coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, -1), "
+            "left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80) "
+            "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.pid",
+            m_db.backend_pid());
+        std::vector<std::string> parts;
+        for (const auto& row : rows) {
+            const auto seconds = row[4].as<long long>();
+            std::string query = row[5].as<std::string>();
+            std::string lower = query;
+            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (lower.find("password") != std::string::npos) {
+                query = "(not shown)";
+            }
+            std::string text = fmt::format("pid {} (user {}", row[0].as<int>(), row[1].as<std::string>());
+            if (!row[2].as<std::string>().empty()) {
+                text += ", application " + row[2].as<std::string>();
+            }
+            if (!row[3].as<std::string>().empty()) {
+                text += ", " + row[3].as<std::string>();
+                if (seconds >= 0) {
+                    text += fmt::format(" for {} s", seconds);
+                }
+            }
+            if (!query.empty()) {
+                text += ", last query: " + query;
+            }
+            parts.push_back(text + ")");
+        }
+        std::string out;
+        for (const auto& part : parts) {
+            out += (out.empty() ? "" : ", ") + part;
+        }
+        return out;
+    } catch (const std::exception&) {
+        m_impl->probe_failed = true; // the message is only less helpful without it
+        m_impl->probe.reset();
+        return "";
+    }
+}
+
+Result Runner::run_once(std::string_view sql, const Location& where, const std::vector<Param>& params,
+                        const std::string_view* copy_data)
+{
+    if (m_options.interruptible) {
+        interrupt::check(where.file.empty() ? nullptr : fmt::format("before {}", where.text()).c_str());
+    }
+    PGconn* pg = m_impl->pg;
+    const std::string statement(sql);
+    int sent = 0;
+    if (params.empty()) {
+        sent = PQsendQuery(pg, statement.c_str());
+    } else {
+        std::vector<const char*> values;
+        values.reserve(params.size());
+        for (const auto& p : params) {
+            values.push_back(p ? p->c_str() : nullptr);
+        }
+        sent = PQsendQueryParams(pg, statement.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                 nullptr, nullptr, 0);
+    }
+    const auto lost = [&](const std::string& reason) {
+        const std::string what = where.text();
+        return ConnectionLost(fmt::format("lost the connection to {}{}: {}", m_db.endpoint(),
+                                          what.empty() ? "" : " while running " + what, reason),
+                              "the server may have restarted or dropped us; an open transaction was rolled back",
+                              statement);
+    };
+    if (sent == 0) {
+        throw lost(trimmed_first_line(PQerrorMessage(pg)));
+    }
+
+    const bool probing = m_options.lock_timeout.has_value();
+    const auto started = Clock::now();
+    const auto probe_every = std::max(milliseconds(100), probing ? *m_options.lock_timeout / 2 : milliseconds(0));
+    auto next_probe = started + probe_every;
+    m_impl->blockers.clear();
+    bool cancel_sent = false;
+
+    // Waits for the next result, cancelling on a signal and asking who blocks us meanwhile.
+    const auto next_result = [&]() -> PGresult* {
+        while (PQisBusy(pg) != 0) {
+            int timeout = -1;
+            if (probing) {
+                timeout = static_cast<int>(std::max<long long>(
+                    0, std::chrono::duration_cast<milliseconds>(next_probe - Clock::now()).count()));
+            }
+            pollfd fds[2] = {{PQsocket(pg), POLLIN, 0}, {interrupt::wake_fd(), POLLIN, 0}};
+            const int ready = ::poll(fds, (cancel_sent || !m_options.interruptible) ? 1 : 2, timeout);
+            if (ready < 0 && errno != EINTR) {
+                break;
+            }
+            if (!cancel_sent && (fds[1].revents & POLLIN) != 0) {
+                char error[256];
+                PQcancel(m_impl->cancel_handle(), error, sizeof error);
+                cancel_sent = true; // the server answers with "canceling statement due to user request"
+            }
+            if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0 && PQconsumeInput(pg) == 0) {
+                break;
+            }
+            if (probing && Clock::now() >= next_probe) {
+                if (auto found = describe_blockers(); !found.empty()) {
+                    m_impl->blockers = std::move(found);
+                }
+                next_probe = Clock::now() + probe_every;
+            }
+        }
+        return PQgetResult(pg);
+    };
+
+    Result last;
+    std::unique_ptr<PGresult, decltype(&PQclear)> failed(nullptr, &PQclear);
+    while (PGresult* raw = next_result()) {
+        switch (PQresultStatus(raw)) {
+        case PGRES_COPY_IN:
+            if (copy_data != nullptr) {
+                PQputCopyData(pg, copy_data->data(), static_cast<int>(copy_data->size()));
+                PQputCopyEnd(pg, nullptr);
+            } else {
+                PQputCopyEnd(pg, "COPY FROM STDIN needs data: devlogctl has none for this statement");
+            }
+            PQclear(raw);
+            break;
+        case PGRES_COPY_OUT: {
+            char* buffer = nullptr;
+            while (PQgetCopyData(pg, &buffer, 0) > 0) {
+                PQfreemem(buffer);
+            }
+            PQclear(raw);
+            break;
+        }
+        case PGRES_FATAL_ERROR:
+        case PGRES_BAD_RESPONSE:
+            if (!failed) {
+                failed.reset(raw);
+            } else {
+                PQclear(raw);
+            }
+            break;
+        default:
+            last = Result(raw);
+            break;
+        }
+    }
+    if (PQstatus(pg) != CONNECTION_OK) {
+        throw lost(trimmed_first_line(failed ? PQresultErrorMessage(failed.get()) : PQerrorMessage(pg)));
+    }
+    if (!failed) {
+        if (m_in_transaction && PQtransactionStatus(pg) == PQTRANS_IDLE) {
+            m_in_transaction = false;
+            const std::string what = where.text();
+            const std::string tag = last.command();
+            throw Error(fmt::format("{}{}this statement ({}) ended the transaction it was to run in: what ran before it "
+                                    "in that transaction is {}",
+                                    what, what.empty() ? "" : ": ", tag,
+                                    tag == "COMMIT" ? "committed" : tag == "ROLLBACK" ? "rolled back" : "committed or rolled back"),
+                        "statements run in one transaction must not contain COMMIT, ROLLBACK or END", statement);
+        }
+        return last;
+    }
+    throw_error(failed.get(), statement, where, cancel_sent);
+}
+
+void Runner::throw_error(const pg_result* result, const std::string& statement, const Location& where,
+                         bool cancel_sent)
+{
+    const std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
+    std::string primary = field(result, PG_DIAG_MESSAGE_PRIMARY);
+    if (primary.empty()) {
+        primary = trimmed_first_line(PQresultErrorMessage(result));
+    }
+    if (sqlstate == "57014" && (cancel_sent || interrupt::received() != 0)) {
+        const int signal = interrupt::received();
+        const std::string what = where.text();
+        throw Interrupted(signal, fmt::format("{}{}interrupted by {}: the statement was cancelled on the server",
+                                              what, what.empty() ? "" : ": ", interrupt::signal_name(signal)));
+    }
+    Location at = where;
+    if (const std::string position = field(result, PG_DIAG_STATEMENT_POSITION); !position.empty() && at.line > 0) {
+        at.line += lines_before(statement, std::stoi(position));
+    }
+    const std::string prefix = at.text();
+    std::string message = prefix.empty() ? primary : prefix + ": " + primary;
+    if (!sqlstate.empty()) {
+        message += fmt::format(" (SQLSTATE {})", sqlstate);
+    }
+    std::string detail;
+    for (const auto& [code, label] : {std::pair{PG_DIAG_MESSAGE_DETAIL, "DETAIL"}, std::pair{PG_DIAG_CONTEXT, "CONTEXT"}}) {
+        if (const std::string text = field(result, code); !text.empty()) {
+            detail += fmt::format("{}: {}\n", label, text);
+        }
+    }
+    detail += "statement: " + statement;
+    const SqlError error(message, sqlstate, field(result, PG_DIAG_MESSAGE_HINT), detail);
+    if (sqlstate == "55P03") {
+        throw LockWaitTimedOut(error, where.text(), m_impl->blockers);
+    }
+    if (sqlstate == "40001" || sqlstate == "40P01") {
+        throw RetryableError(message, sqlstate, error.hint(), detail);
+    }
+    throw error;
+}
+
+} // namespace devlog::db

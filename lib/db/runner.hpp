@@ -1,0 +1,175 @@
+#pragma once
+// The one way lib/ runs statements that may take long or wait for locks (migrations, TimescaleDB
+// setup, import): with or without a transaction, the server's notices forwarded, the server-side
+// statement cancelled on SIGINT/SIGTERM, lock waits bounded by lock_timeout and retried with
+// backoff, and errors turned into devlog errors that name where the SQL came from.
+
+#include "lib/core/errors.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+struct pg_result;
+
+namespace devlog::db {
+
+class Database;
+
+// Where a statement came from, for error messages: "0002_x.sql:14", "setup step 'compression'".
+// With a FILE and LINE, an error's position inside the statement moves LINE to the failing line.
+struct Location
+{
+    std::string file; // or a description; empty: no prefix
+    int line = 0;     // line of the statement's first token in FILE; 0: no line
+    std::string text() const;
+};
+
+// A text-format parameter: nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+
+// The outcome of one statement: its rows as text, and how many rows it affected.
+class Result
+{
+public:
+    Result() = default;
+    explicit Result(pg_result* result);
+    std::size_t rows() const;
+    int columns() const;
+    // The value at ROW, COLUMN; nullopt for NULL.
+    std::optional<std::string> get(std::size_t row, int column) const;
+    // The command tag without its counts' meaning: "INSERT 0 5", "COMMIT", "CREATE TABLE".
+    std::string command() const;
+    // The number of rows the command affected (INSERT, UPDATE, DELETE, COPY, ...), 0 when none.
+    std::int64_t affected() const;
+
+private:
+    std::shared_ptr<pg_result> m_result;
+};
+
+// A server NOTICE / WARNING / INFO sent while a statement ran.
+struct Notice
+{
+    std::string severity; // "WARNING", "NOTICE", ...
+    std::string message;  // the text after "SEVERITY:  ", without the trailing newline
+};
+
+struct RunnerOptions
+{
+    // lock_timeout for every statement (SET LOCAL in transactions, SET in autocommit); nullopt
+    // leaves the server's setting. A statement (or whole transaction) that hits it is retried.
+    std::optional<std::chrono::milliseconds> lock_timeout;
+    int lock_retries = 0;                                   // retries after the first attempt
+    std::chrono::milliseconds retry_backoff{500};           // first wait; doubled, with jitter
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+    std::function<void(const Notice&)> on_notice;           // default: ignored
+    // false: statements run even after SIGINT/SIGTERM and are not cancelled (for the few short
+    // statements that record what happened, e.g. the history of an interrupted migration).
+    bool interruptible = true;
+    // Told before each retry: ATTEMPT (2, 3, ...), who blocked us (may be empty), the wait.
+    std::function<void(int, const std::string&, std::chrono::milliseconds)> on_lock_retry;
+};
+
+// Runs statements on one connection. Not thread-safe; one Runner per connection at a time, and no
+// libpqxx transaction may be open on the connection while it runs statements.
+class Runner
+{
+public:
+    explicit Runner(Database& db, RunnerOptions options = {});
+    ~Runner();
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
+
+    // Runs SQL (one statement, or several separated by ';' when no parameters are given). Outside
+    // transaction() each call commits on its own and is retried on a lock timeout. Throws SqlError
+    // "WHERE: message (SQLSTATE x)", RetryableError (40001, 40P01), LockTimeout (lock retries used
+    // up; names the blocking session), ConnectionLost, Interrupted (the statement was cancelled).
+    Result exec(std::string_view sql, const Location& where = {}, const std::vector<Param>& params = {});
+
+    // Runs SQL, a COPY ... FROM STDIN, sending DATA (text or csv rows, as in the statement) as its input.
+    Result copy_in(std::string_view sql, std::string_view data, const Location& where = {});
+
+    // Runs BODY between BEGIN and COMMIT (with SET LOCAL lock_timeout); rolls back when BODY or the
+    // COMMIT throws. When a statement of BODY times out waiting for a lock, everything is rolled
+    // back and BODY runs again from the start (it must be re-runnable), up to lock_retries times.
+    template <typename F> auto transaction(F&& body) -> std::invoke_result_t<F&>
+    {
+        for (int attempt = 1;; ++attempt) {
+            begin();
+            try {
+                if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+                    body();
+                    commit();
+                    return;
+                } else {
+                    auto result = body();
+                    commit();
+                    return result;
+                }
+            } catch (const LockWaitTimedOut& e) {
+                rollback_quietly();
+                wait_before_retry(attempt, e);
+            } catch (...) {
+                rollback_quietly();
+                throw;
+            }
+        }
+    }
+    bool in_transaction() const { return m_in_transaction; }
+
+    // Puts the session back as it was when it connected (role, search_path and every other
+    // setting, temp tables, prepared statements, listeners) without releasing advisory locks,
+    // then applies lock_timeout again. Call it between units of work that may change the session.
+    void reset_session();
+
+    Database& database() { return m_db; }
+
+private:
+    // A lock wait hit lock_timeout: handled by transaction() and exec() (retry), never escapes.
+    class LockWaitTimedOut : public SqlError
+    {
+    public:
+        LockWaitTimedOut(const SqlError& e, std::string where, std::string blocker)
+            : SqlError(e.what(), e.sqlstate(), e.hint(), e.detail()), m_where(std::move(where)),
+              m_blocker(std::move(blocker))
+        {
+        }
+        const std::string& where() const { return m_where; }
+        const std::string& blocker() const { return m_blocker; }
+
+    private:
+        std::string m_where;
+        std::string m_blocker;
+    };
+
+    Result run(std::string_view sql, const Location& where, const std::vector<Param>& params,
+               const std::string_view* copy_data);
+    Result run_once(std::string_view sql, const Location& where, const std::vector<Param>& params,
+                    const std::string_view* copy_data);
+    [[noreturn]] void throw_error(const pg_result* result, const std::string& statement, const Location& where,
+                                  bool cancel_sent);
+    void begin();
+    void commit();
+    void rollback_quietly() noexcept;
+    void apply_lock_timeout(bool local);
+    // Sleeps before attempt ATTEMPT + 1, or throws LockTimeout when the retries are used up.
+    void wait_before_retry(int attempt, const LockWaitTimedOut& e);
+    std::string describe_blockers();
+
+    Database& m_db;
+    RunnerOptions m_options;
+    bool m_in_transaction = false;
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// "5 s", "250 ms": a duration for messages.
+std::string format_duration(std::chrono::milliseconds duration);
+
+} // namespace devlog::db
