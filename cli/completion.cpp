@@ -228,13 +228,14 @@ std::string zsh(const std::vector<CommandSpec>& all)
         for (const auto& child : all) {
             if (child.path.size() == spec.path.size() + 1 &&
                 std::equal(spec.path.begin(), spec.path.end(), child.path.begin())) {
-                entries += " " + single_quote(zsh_escape(child.path.back()) + ":" + zsh_escape(child.description));
+                // (append, not " " + temporary: GCC 12 -O3 warns falsely on that, bug 105329)
+                entries.append(" ").append(single_quote(zsh_escape(child.path.back()) + ":" + zsh_escape(child.description)));
             }
         }
         std::string option_entries;
         for (const auto* o : visible_options(all, spec)) {
             for (const auto& name : o->names) {
-                option_entries += " " + single_quote(zsh_escape(name) + ":" + zsh_escape(o->description));
+                option_entries.append(" ").append(single_quote(zsh_escape(name) + ":" + zsh_escape(o->description)));
             }
         }
         words += fmt::format("        {})\n            cmds=({})\n            opts=({}) ;;\n",

@@ -4,6 +4,7 @@
 #include "lib/core/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <iostream>
 
@@ -25,7 +26,19 @@ int report(const devlog::cli::Context& ctx, const devlog::Error& e, ExitCode cod
     return static_cast<int>(code);
 }
 
-// "devlogctl migrate up": the command line of APP, for hints.
+// The deepest command the user named ("devlogctl migrate up"), for hints: CLI11 reports parse
+// errors against the top-level app.
+const CLI::App* deepest_command(const CLI::App* app)
+{
+    for (;;) {
+        const auto chosen = app->get_subcommands();
+        if (chosen.size() != 1) {
+            return app;
+        }
+        app = chosen.front();
+    }
+}
+
 std::string command_path(const CLI::App* app)
 {
     std::string path = app->get_name();
@@ -33,6 +46,30 @@ std::string command_path(const CLI::App* app)
         path = parent->get_name() + " " + path;
     }
     return path;
+}
+
+// One line for a parse error; an unknown or missing command lists the commands there are.
+std::string parse_error_message(const CLI::App* app, const CLI::Error& e)
+{
+    const std::string what = e.what();
+    std::string names;
+    for (const CLI::App* sub : app->get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    auto extra = app->remaining();
+    if (const auto colon = what.find("not expected: "); extra.empty() && colon != std::string::npos) {
+        extra.push_back(what.substr(colon + 14, what.find(' ', colon + 14) - colon - 14));
+    }
+    const bool unknown_word = !names.empty() && !extra.empty() && !extra.front().starts_with("-") &&
+                              (what.find("subcommand is required") != std::string::npos ||
+                               what.starts_with("The following argument was not expected"));
+    if (unknown_word) {
+        return fmt::format("unknown command '{}' (commands: {})", extra.front(), names);
+    }
+    if (what.find("subcommand is required") != std::string::npos) {
+        return fmt::format("'{}' needs a command: {}", command_path(app), names);
+    }
+    return what;
 }
 
 } // namespace
@@ -53,9 +90,10 @@ int main(int argc, char** argv)
                "migrations (verify --strict), 6 lock timeout, 130/143 interrupted (SIGINT/SIGTERM).\nSee "
                "devlogctl(1) and devlogctl-COMMAND(1).");
     // Parse errors take the same path as every other error: "devlogctl: error: ..." and a hint.
-    app.failure_message([&ctx](const CLI::App* failed, const CLI::Error& e) {
+    app.failure_message([&ctx](const CLI::App* root, const CLI::Error& e) {
+        const CLI::App* command = deepest_command(root);
         return std::string(ctx.stderr_color() ? "\033[31mdevlogctl: error:\033[0m " : "devlogctl: error: ") +
-               e.what() + "\n  hint: see '" + command_path(failed) + " --help'\n";
+               parse_error_message(command, e) + "\n  hint: see '" + command_path(command) + " --help'\n";
     });
 
     try {

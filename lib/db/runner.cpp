@@ -179,6 +179,7 @@ struct Runner::Impl
     std::unique_ptr<Database> probe;               // second connection that asks who blocks us
     bool probe_failed = false;
     std::string blockers;                          // latest answer of the probe
+    std::vector<int> blocker_pids;
     std::mt19937 random{std::random_device{}()};
 };
 
@@ -285,8 +286,13 @@ void Runner::wait_before_retry(int attempt, const LockWaitTimedOut& e)
         std::string hint;
         if (!e.blocker().empty()) {
             message += "; blocked by " + e.blocker();
-            hint = "the blocking session holds a lock this statement needs: wait for it to end, or end it "
-                   "(SELECT pg_terminate_backend(PID)), then run the command again";
+            std::string pids;
+            for (const int pid : m_impl->blocker_pids) {
+                pids += fmt::format("{}pg_terminate_backend({})", pids.empty() ? "" : ", ", pid);
+            }
+            hint = fmt::format("the blocking session holds a lock this statement needs: wait for it to end, or end it "
+                               "(SELECT {}), then run the command again",
+                               pids.empty() ? "pg_terminate_backend(PID)" : pids);
         } else {
             hint = "another session held a lock this statement needs; run the command again when it is done";
         }
@@ -324,7 +330,9 @@ std::string Runner::describe_blockers()
             "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.pid",
             m_db.backend_pid());
         std::vector<std::string> parts;
+        m_impl->blocker_pids.clear();
         for (const auto& row : rows) {
+            m_impl->blocker_pids.push_back(row[0].as<int>());
             const auto seconds = row[4].as<long long>();
             std::string query = row[5].as<std::string>();
             std::string lower = query;

@@ -30,7 +30,9 @@ std::string failed_note(const HistoryRow& row)
     std::string progress;
     if (row.statements_done && row.statements_total) {
         progress = fmt::format("stopped after {} of {} statements", *row.statements_done, *row.statements_total);
-        if (*row.statements_done > 0) {
+        if (*row.statements_done == 1) {
+            progress += " (statement 1 stays applied)";
+        } else if (*row.statements_done > 1) {
             progress += fmt::format(" (statements 1-{} stay applied)", *row.statements_done);
         }
     } else {

@@ -92,4 +92,29 @@ assert_contains "$err" "devlogctl: error: cannot create the migration history ta
 assert_contains "$err" "(SQLSTATE 42501)"
 assert_contains "$err" "GRANT CREATE ON DATABASE"
 assert_eq "" "$(sql "$url" "SELECT to_regnamespace('devlogctl')")" "history schema"
+# A deadlock (40P01) or serialization failure keeps its file, line and SQLSTATE (libpqxx 6.4 does not
+# class them as SQL errors; devlogctl reads the server's error fields itself).
+url=$(new_db)
+rm -f "$T/mig"/*.sql
+cat >"$T/mig/0001_deadlock.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE d (id int);
+DO $$ BEGIN RAISE EXCEPTION 'boom' USING ERRCODE = '40P01'; END $$;
+SQL
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "devlogctl: error: 0001_deadlock.sql:3: boom (SQLSTATE 40P01)"
+assert_contains "$err" "0001_deadlock.sql was rolled back"
+
+# Parse errors take the same path as every other error and point at the right --help.
+run migrate up --bogus
+assert_rc 2
+assert_eq "devlogctl: error: The following argument was not expected: --bogus
+  hint: see 'devlogctl migrate up --help'" "$err" "unknown flag"
+run migrate bogus
+assert_rc 2
+assert_contains "$err" "devlogctl: error: unknown command 'bogus' (commands: up, status, down, verify, new, baseline)"
+run nosuch
+assert_rc 2
+assert_contains "$err" "devlogctl: error: unknown command 'nosuch' (commands: migrate, completion"
 pass
