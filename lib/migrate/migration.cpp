@@ -196,7 +196,7 @@ void check_preamble(std::string_view filename, std::string_view preamble)
     try {
         for_each_statement(preamble, 1, [&](Statement&& s) { throw refuse(s.line); });
     } catch (const SplitError& e) {
-        throw refuse(e.line());
+        throw InputError(fmt::format("{}:{}: {}", filename, e.line(), e.what()));
     }
 }
 

@@ -129,6 +129,8 @@ class Splitter
             advance_to(close == std::string_view::npos ? m_sql.size() : close + tag.size());
         } else if (is_ident_start(c)) {
             word();
+        } else if (c == '\\') {
+            meta_command();
         } else if (c == ';' && m_paren_depth == 0 && m_begin_depth == 0) {
             end_statement();
         } else {
@@ -142,6 +144,24 @@ class Splitter
             }
             ++m_pos;
         }
+    }
+
+    // A backslash outside quotes starts a psql meta-command, which runs to the end of the line.
+    // pg_dump's \restrict and \unrestrict between statements only guard psql itself: skipped.
+    // Others are refused.
+    void meta_command()
+    {
+        std::size_t end = m_pos + 1;
+        while (end < m_sql.size() && std::isalpha(static_cast<unsigned char>(m_sql[end])) != 0) {
+            ++end;
+        }
+        const std::string_view command = m_sql.substr(m_pos + 1, std::max(end, m_pos + 2) - m_pos - 1); // or "\\."
+        if ((command != "restrict" && command != "unrestrict") || m_start_line != 0) {
+            throw SplitError(m_line, "psql meta-command '\\" + std::string(command) +
+                                         "' is not SQL: devlogctl runs SQL only, so remove it");
+        }
+        m_pos = std::min(m_sql.find('\n', m_pos), m_sql.size());
+        m_start = m_pos; // not part of the next statement's text
     }
 
     // Moves to TO, counting the lines passed.

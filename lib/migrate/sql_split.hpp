@@ -38,8 +38,10 @@ class SplitError : public InputError
 // the BEGIN ... END (and CASE ... END) of a CREATE [OR REPLACE] FUNCTION|PROCEDURE body (BEGIN
 // ATOMIC). A COPY ... FROM STDIN statement takes the lines after it up to a line '\.' as its data.
 // Statements holding only whitespace and comments are skipped; a final one without ';' is kept.
-// Lines are counted from FIRST_LINE. Throws SplitError when COPY data has no '\.' line or SQL
-// follows 'COPY ... FROM STDIN;' on its line. FN may throw; that ends the split.
+// pg_dump's '\restrict' and '\unrestrict' lines between statements are skipped. Lines are
+// counted from FIRST_LINE. Throws SplitError for another psql meta-command (\connect, \set, ...),
+// COPY data without its '\.' line, or SQL after 'COPY ... FROM STDIN;' on its line. FN may
+// throw; that ends the split.
 void for_each_statement(std::string_view sql, int first_line, const std::function<void(Statement&&)>& fn);
 
 // All statements of SQL at once (see for_each_statement); a big script costs its size again.

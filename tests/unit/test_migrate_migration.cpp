@@ -277,6 +277,16 @@ TEST_CASE("parse_migration: bytes as in the file, checksum as before")
         CHECK(devlog::migrate::split_statements(m.up.sql, m.up.first_line).empty());
         CHECK_FALSE(m.down.has_value());
     }
+    SUBCASE("pg_dump output: \\restrict lines are skipped, other psql meta-commands refused")
+    {
+        auto m = parse_migration("0004_dump.sql", "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc\n"
+                                                  "-- migrate:up\nSET lock_timeout = 0;\n\\unrestrict abc\n");
+        CHECK(devlog::migrate::split_statements(m.up.sql, m.up.first_line).size() == 1);
+        CHECK_THROWS_WITH_AS(parse_migration("0004_dump.sql", "-- migrate:up\nSELECT 1;\n\\connect other\n"),
+                             "0004_dump.sql:3: psql meta-command '\\connect' is not SQL: devlogctl runs SQL only, so "
+                             "remove it",
+                             devlog::InputError);
+    }
     SUBCASE("COPY ... FROM STDIN data is part of the section")
     {
         auto m = parse_migration("0003_data.sql", "-- migrate:up\nCOPY t (x) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n");

@@ -212,3 +212,26 @@ TEST_CASE("transaction_control")
     CHECK_FALSE(transaction_control("\"begin\""));
     CHECK_FALSE(transaction_control("beginning"));
 }
+
+TEST_CASE("split_statements: psql meta-commands")
+{
+    SUBCASE("pg_dump's \\restrict and \\unrestrict lines are skipped: they change nothing the SQL does")
+    {
+        auto s =
+            split_statements("\\restrict jSy6mNjF\n\nSET lock_timeout = 0;\nSELECT 1;\n\\unrestrict jSy6mNjF\n", 1);
+        REQUIRE(s.size() == 2);
+        CHECK(s[0].text == "SET lock_timeout = 0");
+        CHECK(s[0].line == 3);
+    }
+    SUBCASE("any other is refused, naming its line")
+    {
+        try {
+            split_statements("SELECT 1;\n\\connect other\nSELECT 2;\n", 1);
+            FAIL("no error");
+        } catch (const devlog::migrate::SplitError& e) {
+            CHECK(e.line() == 2);
+            CHECK(std::string(e.what()) ==
+                  "psql meta-command '\\connect' is not SQL: devlogctl runs SQL only, so remove it");
+        }
+    }
+}
