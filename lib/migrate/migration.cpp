@@ -165,20 +165,21 @@ void check_statements(std::string_view filename, std::string_view content, Part&
 {
     const Section& section = part.section;
     try {
-        for_each_statement(content.substr(part.begin, part.end - part.begin), section.first_line, [&](Statement&& s) {
-            ++part.count;
-            if (!section.transactional) {
-                return;
-            }
-            if (const auto command = transaction_control(s.text)) {
-                throw InputError(
-                    fmt::format("{}:{}: {} is transaction control, but this migration runs in one transaction "
-                                "already: remove it, or write '-- migrate:{} transaction:false' to run the section "
-                                "as written",
-                                filename, s.line, *command, part.direction),
-                    "with transaction:false each statement runs on its own: a failure keeps what ran before it");
-            }
-        });
+        for_each_statement(
+            content.substr(part.begin, part.end - part.begin), section.first_line, [&](const StatementView& s) {
+                ++part.count;
+                if (!section.transactional) {
+                    return;
+                }
+                if (const auto command = transaction_control(s.text)) {
+                    throw InputError(
+                        fmt::format("{}:{}: {} is transaction control, but this migration runs in one transaction "
+                                    "already: remove it, or write '-- migrate:{} transaction:false' to run the section "
+                                    "as written",
+                                    filename, s.line, *command, part.direction),
+                        "with transaction:false each statement runs on its own: a failure keeps what ran before it");
+                }
+            });
     } catch (const SplitError& e) {
         throw InputError(fmt::format("{}:{}: {}", filename, e.line(), e.what()));
     }
@@ -194,7 +195,7 @@ void check_preamble(std::string_view filename, std::string_view preamble)
                                       filename, line));
     };
     try {
-        for_each_statement(preamble, 1, [&](Statement&& s) { throw refuse(s.line); });
+        for_each_statement(preamble, 1, [&](const StatementView& s) { throw refuse(s.line); });
     } catch (const SplitError& e) {
         throw InputError(fmt::format("{}:{}: {}", filename, e.line(), e.what()));
     }

@@ -69,7 +69,7 @@ std::size_t dollar_tag_length(std::string_view sql, std::size_t pos)
     return (i < sql.size() && sql[i] == '$') ? i - pos + 1 : 0;
 }
 
-std::string trim(std::string_view s)
+std::string_view trim(std::string_view s)
 {
     std::size_t b = 0;
     std::size_t e = s.size();
@@ -79,14 +79,14 @@ std::string trim(std::string_view s)
     while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])) != 0) {
         --e;
     }
-    return std::string(s.substr(b, e - b));
+    return s.substr(b, e - b);
 }
 
 // One pass over a script, with the state psql's lexer keeps to find where a statement ends.
 class Splitter
 {
   public:
-    Splitter(std::string_view sql, int first_line, const std::function<void(Statement&&)>& emit)
+    Splitter(std::string_view sql, int first_line, const std::function<void(const StatementView&)>& emit)
         : m_sql(sql), m_line(first_line), m_emit(emit)
     {
     }
@@ -97,11 +97,11 @@ class Splitter
             step();
         }
         if (m_start_line != 0) {
-            Statement statement{trim(m_sql.substr(m_start)), m_start_line, {}};
+            StatementView statement{trim(m_sql.substr(m_start)), m_start_line, {}};
             if (m_copy && m_from_stdin) {
                 statement.copy_data.emplace(); // psql: the end of the script ends the data
             }
-            m_emit(std::move(statement));
+            m_emit(statement);
         }
     }
 
@@ -271,11 +271,11 @@ class Splitter
         const std::size_t end = m_pos;
         ++m_pos;
         if (m_start_line != 0) {
-            Statement statement{trim(m_sql.substr(m_start, end - m_start)), m_start_line, {}};
+            StatementView statement{trim(m_sql.substr(m_start, end - m_start)), m_start_line, {}};
             if (m_copy && m_from_stdin) {
                 read_copy_data(statement);
             }
-            m_emit(std::move(statement));
+            m_emit(statement);
         }
         m_start = m_pos;
         m_start_line = 0;
@@ -287,7 +287,7 @@ class Splitter
 
     // As psql: the data starts on the line after 'COPY ... FROM STDIN;' and ends before a line
     // that is exactly '\.' (CR LF or LF).
-    void read_copy_data(Statement& statement)
+    void read_copy_data(StatementView& statement)
     {
         std::size_t p = m_pos;
         while (p < m_sql.size() && m_sql[p] != '\n' && is_space(m_sql[p])) {
@@ -306,7 +306,7 @@ class Splitter
             const std::size_t next = eol == std::string_view::npos ? m_sql.size() : eol + 1;
             const std::string_view text = m_sql.substr(line, std::min(eol, m_sql.size()) - line);
             if (text == "\\." || text == "\\.\r") {
-                statement.copy_data.emplace(m_sql.substr(data, line - data));
+                statement.copy_data = m_sql.substr(data, line - data);
                 advance_to(next);
                 return;
             }
@@ -320,7 +320,7 @@ class Splitter
     std::string_view m_sql;
     std::size_t m_pos = 0;
     int m_line;
-    const std::function<void(Statement&&)>& m_emit;
+    const std::function<void(const StatementView&)>& m_emit;
 
     // The statement being read.
     std::size_t m_start = 0; // where its text begins
@@ -336,7 +336,7 @@ class Splitter
 
 } // namespace
 
-void for_each_statement(std::string_view sql, int first_line, const std::function<void(Statement&&)>& fn)
+void for_each_statement(std::string_view sql, int first_line, const std::function<void(const StatementView&)>& fn)
 {
     Splitter(sql, first_line, fn).run();
 }
@@ -344,7 +344,10 @@ void for_each_statement(std::string_view sql, int first_line, const std::functio
 std::vector<Statement> split_statements(std::string_view sql, int first_line)
 {
     std::vector<Statement> out;
-    for_each_statement(sql, first_line, [&](Statement&& s) { out.push_back(std::move(s)); });
+    for_each_statement(sql, first_line, [&](const StatementView& s) {
+        out.push_back(
+            {std::string(s.text), s.line, s.copy_data ? std::optional<std::string>(*s.copy_data) : std::nullopt});
+    });
     return out;
 }
 

@@ -21,6 +21,15 @@ struct Statement
     std::optional<std::string> copy_data;
 };
 
+// A statement as found by for_each_statement: the same, as views into the script (valid while
+// the script is), so a big script is not copied.
+struct StatementView
+{
+    std::string_view text;
+    int line = 0;
+    std::optional<std::string_view> copy_data;
+};
+
 // A script the splitter cannot take apart. what() is the reason without a place; line() is the
 // 1-based line (FIRST_LINE-based) of the statement it is about.
 class SplitError : public InputError
@@ -33,7 +42,7 @@ class SplitError : public InputError
     int m_line;
 };
 
-// Calls FN with each statement of SQL in order, as psql would send them: ';' ends a statement
+// Calls FN with each statement of SQL in order (see Statement), as psql would send them: ';' ends a statement
 // outside quotes ('' with E'' escapes, "", $tag$), comments (--, nested /* */), parentheses and
 // the BEGIN ... END (and CASE ... END) of a CREATE [OR REPLACE] FUNCTION|PROCEDURE body (BEGIN
 // ATOMIC). A COPY ... FROM STDIN statement takes the lines after it up to a line '\.' as its data.
@@ -42,9 +51,10 @@ class SplitError : public InputError
 // counted from FIRST_LINE. Throws SplitError for another psql meta-command (\connect, \set, ...),
 // COPY data without its '\.' line, or SQL after 'COPY ... FROM STDIN;' on its line. FN may
 // throw; that ends the split.
-void for_each_statement(std::string_view sql, int first_line, const std::function<void(Statement&&)>& fn);
+void for_each_statement(std::string_view sql, int first_line, const std::function<void(const StatementView&)>& fn);
 
-// All statements of SQL at once (see for_each_statement); a big script costs its size again.
+// All statements of SQL at once, as copies (see for_each_statement); a big script costs its size
+// again.
 std::vector<Statement> split_statements(std::string_view sql, int first_line = 1);
 
 // When STATEMENT (a Statement::text) begins or ends a transaction, its command in upper case

@@ -174,12 +174,20 @@ TEST_CASE("split_statements: BEGIN ATOMIC bodies and parentheses, as psql splits
     }
 }
 
-TEST_CASE("for_each_statement hands over statements one at a time")
+TEST_CASE("for_each_statement hands over views of the statements one at a time")
 {
+    const std::string sql = "SELECT 1;\nCOPY t FROM stdin;\n1\n\\.\n\nSELECT 3";
     std::vector<int> lines;
-    devlog::migrate::for_each_statement("SELECT 1;\nSELECT 2;\n\nSELECT 3", 7,
-                                        [&](devlog::migrate::Statement&& s) { lines.push_back(s.line); });
-    CHECK(lines == std::vector<int>{7, 8, 10});
+    devlog::migrate::for_each_statement(sql, 7, [&](const devlog::migrate::StatementView& s) {
+        lines.push_back(s.line);
+        CHECK(s.text.data() >= sql.data());
+        CHECK(s.text.data() + s.text.size() <= sql.data() + sql.size());
+        if (s.copy_data) {
+            CHECK(*s.copy_data == "1\n");
+            CHECK(s.copy_data->data() == sql.data() + sql.find("1\n\\."));
+        }
+    });
+    CHECK(lines == std::vector<int>{7, 8, 12});
 }
 
 TEST_CASE("transaction_control")
