@@ -7,11 +7,31 @@
 
 namespace devlog {
 
-std::string sha256_hex(std::string_view data)
+Sha256::Sha256() : m_ctx(EVP_MD_CTX_new())
+{
+    if (m_ctx == nullptr || EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr) != 1) {
+        EVP_MD_CTX_free(m_ctx);
+        throw std::runtime_error("SHA-256 failed");
+    }
+}
+
+Sha256::~Sha256()
+{
+    EVP_MD_CTX_free(m_ctx);
+}
+
+void Sha256::update(std::string_view data)
+{
+    if (EVP_DigestUpdate(m_ctx, data.data(), data.size()) != 1) {
+        throw std::runtime_error("SHA-256 failed");
+    }
+}
+
+std::string Sha256::hex_digest()
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    if (EVP_DigestFinal_ex(m_ctx, digest.data(), &length) != 1) {
         throw std::runtime_error("SHA-256 failed");
     }
     static constexpr char k_hex[] = "0123456789abcdef";
@@ -22,6 +42,13 @@ std::string sha256_hex(std::string_view data)
         out.push_back(k_hex[digest[i] & 0x0f]);
     }
     return out;
+}
+
+std::string sha256_hex(std::string_view data)
+{
+    Sha256 sha;
+    sha.update(data);
+    return sha.hex_digest();
 }
 
 } // namespace devlog

@@ -24,11 +24,18 @@ std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since)
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
 }
 
+int count_statements(const Section& section)
+{
+    int count = 0;
+    for_each_statement(section.sql, section.first_line, [&](const StatementView&) { ++count; });
+    return count;
+}
+
 Step make_step(const Migration& m, Direction direction)
 {
     const Section& section = direction == Direction::up ? m.up : *m.down;
     return Step{m.version, m.name, m.filename, direction, section.transactional, 0, section.sql,
-                static_cast<int>(split_statements(section.sql).size())};
+                count_statements(section)};
 }
 
 db::RunnerOptions runner_options(const MigratorOptions& o)
@@ -46,8 +53,17 @@ db::RunnerOptions runner_options(const MigratorOptions& o)
 }
 
 // ERROR with HINT in front of its own hint, same type (an interrupted migration stays Interrupted).
-[[noreturn]] void rethrow_with_hint(const std::string& hint)
+[[noreturn]] void rethrow_with_hint(std::string hint)
 {
+    try {
+        throw;
+    } catch (const SqlError& e) {
+        if (e.sqlstate() == "25001") { // e.g. CREATE INDEX CONCURRENTLY "cannot run inside a transaction block"
+            hint += ". Statements that cannot run in a transaction belong in a migration whose marker reads "
+                    "'-- migrate:up transaction:false'";
+        }
+    } catch (...) { // NOLINT(bugprone-empty-catch): only looking
+    }
     const auto join = [&](const std::string& own) { return own.empty() ? hint : hint + "; " + own; };
     try {
         throw;
@@ -59,6 +75,10 @@ db::RunnerOptions runner_options(const MigratorOptions& o)
         throw ConnectionLost(e.what(), join(e.hint()), e.detail());
     } catch (const SqlError& e) {
         throw SqlError(e.what(), e.sqlstate(), join(e.hint()), e.detail());
+    } catch (const InputError& e) {
+        throw InputError(e.what(), join(e.hint()), e.detail());
+    } catch (const Error& e) {
+        throw Error(e.what(), join(e.hint()), e.detail());
     }
 }
 
@@ -187,8 +207,14 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
     for (auto& step : steps) {
         const Migration& m = find(step.version);
         const Section& section = direction == Direction::up ? m.up : *m.down;
-        const auto statements = split_statements(section.sql, section.first_line);
-        const auto execute = [&](db::Runner& r, const Statement& s) {
+        if (section.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+            throw InputError(fmt::format("{}:{}: the {} section is empty: write its SQL (a comment alone makes a "
+                                         "deliberate no-op); nothing was changed",
+                                         m.filename, section.first_line - 1,
+                                         direction == Direction::up ? "up" : "down"));
+        }
+        // Statements are views into the section (no copy of a big migration), run as they are found.
+        const auto execute = [&](db::Runner& r, const StatementView& s) {
             const db::Location where{m.filename, s.line};
             if (s.copy_data) {
                 r.copy_in(s.text, *s.copy_data, where);
@@ -205,20 +231,15 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
             try {
                 runner.transaction([&] {
                     moved = history::ensure(runner);
-                    for (const auto& s : statements) {
-                        execute(runner, s);
-                    }
+                    for_each_statement(section.sql, section.first_line,
+                                       [&](const StatementView& s) { execute(runner, s); });
                     if (direction == Direction::up) {
                         history::record_applied(runner, m, elapsed_ms(started));
                     } else {
                         history::record_reverted(runner, m);
                     }
                 });
-            } catch (const SqlError&) {
-                rethrow_with_hint(fmt::format("{} was rolled back: the database is as it was before it", m.filename));
-            } catch (const Interrupted&) {
-                rethrow_with_hint(fmt::format("{} was rolled back: the database is as it was before it", m.filename));
-            } catch (const LockTimeout&) {
+            } catch (const Error&) {
                 rethrow_with_hint(fmt::format("{} was rolled back: the database is as it was before it", m.filename));
             }
             if (!moved.empty() && observer != nullptr) {
@@ -240,11 +261,11 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
                     if (const auto moved = history::ensure(book); !moved.empty() && observer != nullptr) {
                         observer->history_moved(moved);
                     }
-                    history::record_started(book, m, static_cast<int>(statements.size()));
+                    history::record_started(book, m, step.statements);
                 });
             }
             int done = 0;
-            for (const auto& s : statements) {
+            for_each_statement(section.sql, section.first_line, [&](const StatementView& s) {
                 try {
                     execute(runner, s);
                 } catch (const Error& e) {
@@ -264,7 +285,7 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
                 if (up) {
                     history::record_progress(book, m, done);
                 }
-            }
+            });
             if (up) {
                 history::record_finished(book, m, elapsed_ms(started));
             } else {

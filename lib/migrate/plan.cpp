@@ -14,9 +14,9 @@
 namespace devlog::migrate {
 namespace {
 
-std::string file_of(const MigrationStatus& m)
+const std::string& file_of(const MigrationStatus& m)
 {
-    return fmt::format("{}_{}.sql", format_version(m.version), m.name);
+    return m.filename;
 }
 
 std::string short_checksum(const std::string& checksum)
@@ -102,6 +102,7 @@ StatusReport make_status(const std::vector<Migration>& files, const std::vector<
         MigrationStatus s;
         s.version = m.version;
         s.name = m.name;
+        s.filename = m.filename;
         s.file_checksum = m.checksum;
         if (auto it = rows.find(m.version); it != rows.end()) {
             const HistoryRow& row = *it->second;
@@ -124,6 +125,7 @@ StatusReport make_status(const std::vector<Migration>& files, const std::vector<
         MigrationStatus s;
         s.version = version;
         s.name = row->name;
+        s.filename = fmt::format("{}_{}", format_version(version), row->name);
         s.state = State::missing;
         s.note = "applied in the database, but this devlogctl has no such migration";
         fill(s, *row);

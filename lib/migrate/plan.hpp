@@ -45,6 +45,7 @@ struct MigrationStatus
 {
     std::int64_t version = 0;
     std::string name;
+    std::string filename; // the file's name; for a missing migration "NNNN_name" as recorded
     State state = State::pending;
     std::optional<std::string> applied_at;
     std::optional<std::int64_t> execution_ms;

@@ -17,9 +17,15 @@ assert_contains "$err" "invalid migration name 'bad/name'"
 (cd "$T" && "$DEVLOGCTL" migrate new x >/dev/null 2>"$T/new.err") && fail "new without a migrations dir succeeded"
 assert_contains "$(cat "$T/new.err")" "--migrations-dir"
 
-# A comment-only migration (golang-migrate ships one) is a no-op that is recorded, with a warning
-# naming the file (the template's empty section is one).
+# The unfilled template (an empty up section) is refused when applied, naming the file and line:
+# recording it would make it drift as soon as its SQL is written.
 url=$(new_db)
+run --database-url "$url" migrate up --migrations-dir "$T/mig"
+assert_rc 1
+assert_contains "$err" "devlogctl: error: $expected:9: the up section is empty"
+assert_eq "" "$(sql "$url" "SELECT to_regclass('devlogctl.schema_migrations')")" "history after the refusal"
+# A comment-only migration (golang-migrate ships one) is a deliberate no-op: recorded, with a warning.
+printf -- '-- migrate:up\n-- nothing to do for PostgreSQL\n' >"$T/mig/$expected"
 run --database-url "$url" migrate up --migrations-dir "$T/mig"
 assert_rc 0
 assert_contains "$err" "devlogctl: warning: $expected has no SQL statements (comments only)"

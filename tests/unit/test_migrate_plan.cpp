@@ -161,15 +161,15 @@ TEST_CASE("tables_created")
 TEST_CASE("dry_run_script")
 {
     const auto a = file(1, "a", "CREATE TABLE a (id int)", "DROP TABLE a;");
-    const auto b = parse_migration("0002_b.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
+    const auto b = parse_migration("0002_it's.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (id);\n");
     const std::string up = dry_run_script({&a, &b}, Direction::up);
     CHECK(up.find("CREATE SCHEMA IF NOT EXISTS devlogctl;") != std::string::npos);
     // The last statement had no ';': the script adds one before the history insert.
     CHECK(up.find("BEGIN;\nCREATE TABLE a (id int)\n;\nINSERT INTO devlogctl.schema_migrations") != std::string::npos);
     CHECK(up.find("VALUES (1, 'a', '" + a.checksum + "', 0, 'migrate', true)") != std::string::npos);
-    CHECK(up.find("-- 0002_b.sql (up, outside a transaction)\nCREATE INDEX CONCURRENTLY i ON a (id);\nINSERT") !=
+    CHECK(up.find("-- 0002_it's.sql (up, outside a transaction)\nCREATE INDEX CONCURRENTLY i ON a (id);\nINSERT") !=
           std::string::npos);
-    CHECK(up.find("VALUES (2, 'b', ") != std::string::npos);
+    CHECK(up.find("VALUES (2, 'it''s', ") != std::string::npos);
     const std::string down = dry_run_script({&a}, Direction::down);
     CHECK(down.find("BEGIN;\nDROP TABLE a;\nDELETE FROM devlogctl.schema_migrations WHERE version = 1;\nCOMMIT;\n") !=
           std::string::npos);
