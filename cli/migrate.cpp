@@ -109,7 +109,7 @@ output::Table steps_table(const std::vector<migrate::Step>& steps, bool with_sql
         row = {migrate::format_version(s.version), s.name, s.direction == migrate::Direction::up ? "up" : "down",
                s.transactional, s.execution_ms};
         if (with_sql) {
-            row.emplace_back(s.sql);
+            row.emplace_back(std::string(s.sql));
         }
     }
     return table;

@@ -351,7 +351,7 @@ std::vector<Step> Migrator::baseline(std::int64_t version, DryRun dry_run, Basel
         for (const auto& m : m_migrations) {
             if (m.version <= version) {
                 Step step = make_step(m, Direction::up);
-                step.sql.clear();
+                step.sql = {};
                 steps.push_back(std::move(step));
             }
         }

@@ -32,7 +32,7 @@ struct Step
     Direction direction = Direction::up;
     bool transactional = true;
     std::int64_t execution_ms = 0;
-    std::string sql;    // the section's SQL (shown by --dry-run)
+    std::string_view sql; // the section's SQL (shown by --dry-run), valid while the Migrator lives
     int statements = 0; // how many statements it has (0: comments only, a no-op that is recorded)
 };
 
