@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 
@@ -302,6 +303,40 @@ std::string normalise_name(const std::string& name)
     return m[2].matched ? normalise_part(m[1].str()) + "." + normalise_part(m[2].str()) : normalise_part(m[1].str());
 }
 
+// TEXT without the comments and blank space in front of its first token.
+std::string without_leading_comments(std::string_view text)
+{
+    std::size_t i = 0;
+    for (;;) {
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) {
+            ++i;
+        }
+        if (text.substr(i).starts_with("--")) {
+            i = text.find('\n', i);
+            if (i == std::string_view::npos) {
+                return "";
+            }
+        } else if (text.substr(i).starts_with("/*")) {
+            int depth = 0;
+            while (i < text.size()) {
+                if (text.substr(i).starts_with("/*")) {
+                    ++depth;
+                    i += 2;
+                } else if (text.substr(i).starts_with("*/")) {
+                    i += 2;
+                    if (--depth == 0) {
+                        break;
+                    }
+                } else {
+                    ++i;
+                }
+            }
+        } else {
+            return std::string(text.substr(i));
+        }
+    }
+}
+
 } // namespace
 
 std::vector<std::string> tables_created(const std::vector<Migration>& files, std::int64_t version)
@@ -328,20 +363,21 @@ std::vector<std::string> tables_created(const std::vector<Migration>& files, std
             continue;
         }
         for (const auto& statement : split_statements(m.up.sql)) {
+            const std::string text = without_leading_comments(statement.text);
             std::smatch match;
-            if (std::regex_search(statement.text, match, k_temp)) {
+            if (std::regex_search(text, match, k_temp)) {
                 continue;
             }
-            if (std::regex_search(statement.text, match, k_create)) {
+            if (std::regex_search(text, match, k_create)) {
                 const std::string table = normalise_name(match[1].str());
                 erase(table);
                 tables.push_back(table);
-            } else if (std::regex_search(statement.text, match, k_drop)) {
+            } else if (std::regex_search(text, match, k_drop)) {
                 const std::string list = match[1].str();
                 for (std::sregex_iterator it(list.begin(), list.end(), k_name), end; it != end; ++it) {
                     erase(normalise_name(it->str()));
                 }
-            } else if (std::regex_search(statement.text, match, k_rename)) {
+            } else if (std::regex_search(text, match, k_rename)) {
                 const std::string from = normalise_name(match[1].str());
                 const auto dot = from.rfind('.');
                 const std::string to = (dot == std::string::npos ? "" : from.substr(0, dot + 1)) +

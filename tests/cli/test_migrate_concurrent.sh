@@ -37,4 +37,21 @@ assert_eq 1 "$(sql "$url" "SELECT count(*) FROM slow")" "rows inserted by the mi
 assert_eq 1 "$(sql "$url" "SELECT count(*) FROM devlogctl.schema_migrations")" "history rows"
 # The waiting one said so on stderr.
 assert_contains "$(cat "$T/a.err" "$T/b.err")" "waiting for another migrator"
+# The lock is per database: a migrator waiting in this database names the session holding the lock
+# here, not one that holds the same key in another database.
+other=$(new_db)
+key=$((0x6465766c6f676d67))
+coproc ELSEWHERE { psql -X -q -A -t -d "$other" 2>&1; }
+printf '%s\n' "SELECT pg_advisory_lock($key);" '\echo held' >&"${ELSEWHERE[1]}"
+read -r line <&"${ELSEWHERE[0]}"
+read -r line <&"${ELSEWHERE[0]}"
+assert_eq held "$line" "lock in the other database"
+coproc HERE { psql -X -q -A -t -d "$url" 2>&1; }
+printf '%s\n' "SELECT pg_backend_pid(); SELECT pg_advisory_lock($key);" '\echo held' >&"${HERE[1]}"
+read -r here_pid <&"${HERE[0]}"
+read -r line <&"${HERE[0]}"
+run --database-url "$url" migrate --migrations-dir "$T/mig" --lock-timeout 0 up
+assert_rc 6
+assert_contains "$err" "another migrator (server pid $here_pid) still holds the migration lock"
+exec {HERE[1]}>&- {ELSEWHERE[1]}>&-
 pass

@@ -149,7 +149,7 @@ TEST_CASE("tables_created")
 {
     const std::vector<Migration> files = {
         file(1, "a",
-             "CREATE TABLE IF NOT EXISTS Projects (id int);\nCREATE TABLE \"Mixed\"\"Case\" (id int);\n"
+             "-- the projects\n/* nested /* comment */ */ CREATE TABLE IF NOT EXISTS Projects (id int);\nCREATE TABLE \"Mixed\"\"Case\" (id int);\n"
              "CREATE TABLE app.users (id int);\nCREATE TEMP TABLE scratch (id int);\n"
              "CREATE UNLOGGED TABLE cache (k text);\nCREATE INDEX ON projects (id);"),
         file(2, "b", "DROP TABLE IF EXISTS cache, nothing;\nALTER TABLE app.users RENAME TO people;"),
