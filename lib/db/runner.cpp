@@ -370,7 +370,7 @@ std::string Runner::describe_blockers()
 Result Runner::run_once(std::string_view sql, const Location& where, const std::vector<Param>& params,
                         const std::string_view* copy_data)
 {
-    if (m_options.interruptible) {
+    if (m_options.interruptible && interrupt::received() != 0) {
         interrupt::check(where.file.empty() ? nullptr : fmt::format("before {}", where.text()).c_str());
     }
     PGconn* pg = m_impl->pg;
