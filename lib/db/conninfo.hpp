@@ -1,6 +1,8 @@
 #pragma once
 // Where the connection string comes from, how it is handed to libpq, and how it is shown to people.
 
+#include "lib/db/connection_string.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,8 +23,8 @@ using GetEnv = std::function<const char*(const char*)>;
 // the empty string, which lets libpq use PGHOST, PGPORT, PGUSER, PGDATABASE, ... and ~/.pgpass.
 UrlSource resolve_url(const std::optional<std::string>& flag, const GetEnv& getenv = std::getenv);
 
-// CONNINFO with every password replaced by "***": the user-info part of a URI, a password query
-// parameter, and password=... in key=value form. Safe on malformed input (best effort).
+// ConnectionString(CONNINFO).redacted(): a connection string fit to show. Text that is not one
+// (a message quoting URIs or key=value pairs) loses everything that could be a password.
 std::string redact(std::string_view conninfo);
 
 struct ConnectSettings
@@ -34,7 +36,8 @@ struct ConnectSettings
 };
 
 // The key=value string handed to libpq: the parsed URL plus connect_timeout and
-// fallback_application_name. Throws UsageError naming the origin when the URL is malformed.
+// fallback_application_name. Throws UsageError naming the origin when the URL is malformed
+// (ConnectionString::valid()); the message never contains a password.
 std::string build_conninfo(const ConnectSettings& settings, const GetEnv& getenv = std::getenv);
 
 // "host:port" (or "socket DIR:port") that CONNINFO targets, filling in PGHOST/PGPORT and libpq's

@@ -66,14 +66,18 @@ std::string summarize_connect_error(std::string_view message)
 
 Database Database::open(const ConnectSettings& settings)
 {
+    // libpq's messages repeat option values (a port, a host name): every text shown goes through
+    // the connection string's scrub(), so no form of its password gets out.
+    const ConnectionString given(settings.source.url);
     const std::string conninfo = build_conninfo(settings);
-    const std::string endpoint = describe_endpoint(conninfo);
+    const std::string endpoint = given.scrub(describe_endpoint(conninfo));
+    std::string hint = fmt::format("the connection string came from {}", settings.source.origin);
     try {
         std::unique_ptr<pqxx::connection_base, Deleter> conn(new pqxx::connection(conninfo), &delete_connection);
         return Database(std::move(conn), endpoint, settings);
     } catch (const pqxx::broken_connection& e) {
-        const std::string reason = summarize_connect_error(e.what());
-        std::string hint = fmt::format("the connection string came from {}", settings.source.origin);
+        const std::string message = given.scrub(e.what());
+        const std::string reason = summarize_connect_error(message);
         if (reason.find("password") != std::string::npos) {
             hint += "; check the user and password (or ~/.pgpass)";
         } else if (reason.find("does not exist") != std::string::npos) {
@@ -81,11 +85,11 @@ Database Database::open(const ConnectSettings& settings)
         } else if (reason == "timed out") {
             hint += "; the server did not answer within --connect-timeout";
         }
-        throw ConnectError(fmt::format("cannot connect to {}: {}", endpoint, reason), hint, redact(e.what()));
-    } catch (const pqxx::sql_error& e) {
-        throw ConnectError(fmt::format("cannot connect to {}: {}", endpoint, summarize_connect_error(e.what())),
-                           fmt::format("the connection string came from {}", settings.source.origin),
-                           redact(e.what()));
+        throw ConnectError(fmt::format("cannot connect to {}: {}", endpoint, reason), hint, message);
+    } catch (const std::exception& e) { // pqxx::sql_error and whatever else libpqxx throws here
+        const std::string message = given.scrub(e.what());
+        throw ConnectError(fmt::format("cannot connect to {}: {}", endpoint, summarize_connect_error(message)), hint,
+                           message);
     }
 }
 
