@@ -109,8 +109,8 @@ _tsdb_build() (
   cp -p "$tmp/stage$libdir/timescaledb-$TSDB_OLD.so" "$tmp/stage$libdir/timescaledb-tsl-$TSDB_OLD.so" "$libdir/"
   cp -p "$tmp/stage$extdir/timescaledb--$TSDB_OLD.sql" "$extdir/"
   cmake --install "$tmp/build-$TSDB_NEW"
-  for v in $TSDB_OLD $TSDB_NEW; do
-    [ -f "$libdir/timescaledb-$v.so" ] && [ -f "$libdir/timescaledb-tsl-$v.so" ] && [ -f "$extdir/timescaledb--$v.sql" ]
+  for f in "$libdir"/timescaledb{,-tsl}-{$TSDB_OLD,$TSDB_NEW}.so "$extdir"/timescaledb--{$TSDB_OLD,$TSDB_NEW}.sql; do
+    [ -f "$f" ] || { echo "missing after the install: $f"; exit 1; }
   done
   grep -qx "default_version = '$TSDB_NEW'" "$extdir/timescaledb.control"
   rm -rf "$tmp/src" "$tmp/build-$TSDB_OLD" "$tmp/build-$TSDB_NEW" "$tmp/stage"
