@@ -1,26 +1,24 @@
 # shellcheck shell=bash
 # Throwaway database servers for tests and the demo. Sourced by scripts/test and scripts/demo.
 #
-#   pg_start DIR     PostgreSQL 15 in DIR/data (initdb on first use), free 127.0.0.1 port,
-#                    socket and log (DIR/pg.log) in DIR. Reuses a server already running there.
-#                    Sets PG_URL (superuser postgres with its password, database postgres).
-#                    TCP connections need a password (scram-sha-256), so tests can exercise
-#                    authentication failures; the superuser's random password is kept in
-#                    DIR/password. The Unix socket in DIR trusts everyone.
+#   pg_start DIR [BINDIR [NAME=VALUE...]]
+#                    PostgreSQL 15 from BINDIR (default $PG_BINDIR, Debian's) in DIR/data (initdb
+#                    on first use), free 127.0.0.1 port, socket and log (DIR/pg.log) in DIR, fsync
+#                    off, plus the server settings NAME=VALUE. Reuses a server already running
+#                    there with the same BINDIR and settings (restarts it otherwise). Sets PG_URL
+#                    (superuser postgres with its password, database postgres). TCP connections
+#                    need a password (scram-sha-256), so tests can exercise authentication
+#                    failures; the superuser's random password is kept in DIR/password. The Unix
+#                    socket in DIR trusts everyone.
 #   pg_stop DIR      fast shutdown; fine when nothing runs there.
-#   tsdb_start DIR   the TimescaleDB test server (tests/timescale/server.mjs: PGlite + TimescaleDB
-#                    over the wire protocol), pid in DIR/tsdb.pid, log in DIR/tsdb.log. Sets
-#                    TSDB_URL; on failure prints why, returns non-zero and leaves TSDB_URL unset.
-#   tsdb_stop DIR    SIGTERM, then SIGKILL after 15 s; fine when nothing runs there.
+#   redact_url URL   URL with its password replaced by *** (for messages).
 #
 # As root (CI), PostgreSQL runs as the `postgres` user, which must be able to reach DIR (every
 # parent directory searchable). The functions print their messages to stderr, prefixed with
 # $SERVERS_PREFIX (default: the calling script's name), and never exit the calling shell.
 
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-SERVERS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SERVERS_PREFIX=${SERVERS_PREFIX:-$(basename "$0")}
-TSDB_START_TIMEOUT=${TSDB_START_TIMEOUT:-60}
 
 _srv_say() { echo "$SERVERS_PREFIX: $*" >&2; }
 
@@ -69,15 +67,32 @@ _srv_pg_ready() {
   PGCONNECT_TIMEOUT=5 psql -X -q -A -t -d "$1" -c 'select 1' >/dev/null 2>&1
 }
 
+# _srv_bindir DIR: the bin directory of the server that pg_start last started in DIR.
+_srv_bindir() {
+  if [ -s "$1/bindir" ]; then cat "$1/bindir"; else echo "$PG_BINDIR"; fi
+}
+
 pg_start() {
-  local dir data port attempt url password
+  local dir data port attempt url password bin options setting
   PG_URL=
-  [ $# -eq 1 ] || { _srv_say "usage: pg_start DIR"; return 2; }
-  if [ ! -x "$PG_BINDIR/pg_ctl" ]; then
-    _srv_say "PostgreSQL 15 not found in $PG_BINDIR (run scripts/install-deps)"
+  [ $# -ge 1 ] || { _srv_say "usage: pg_start DIR [BINDIR [NAME=VALUE...]]"; return 2; }
+  dir=$1
+  bin=${2:-$PG_BINDIR}
+  shift $(($# < 2 ? $# : 2))
+  if [ ! -x "$bin/pg_ctl" ]; then
+    _srv_say "PostgreSQL 15 not found in $bin (run scripts/install-deps)"
     return 1
   fi
-  dir=$(_srv_abs "$1") || return 1
+  options="-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c listen_addresses=127.0.0.1 -c max_connections=200"
+  for setting in "$@"; do
+    # pg_ctl hands the options to a shell: keep them to characters that need no quoting.
+    if ! [[ $setting =~ ^[a-z_.]+=[A-Za-z0-9_.,-]+$ ]]; then
+      _srv_say "pg_start: unsupported setting [$setting] (NAME=VALUE, plain characters)"
+      return 2
+    fi
+    options+=" -c $setting"
+  done
+  dir=$(_srv_abs "$dir") || return 1
   data=$dir/data
   if [ "$(id -u)" -eq 0 ]; then
     if ! id postgres >/dev/null 2>&1; then
@@ -91,25 +106,25 @@ pg_start() {
     fi
   fi
 
-  # Already running here (the demo reuses its server)?
-  if [ -f "$dir/port" ] && [ -s "$dir/password" ] && _srv_as_pg "$PG_BINDIR/pg_ctl" status -D "$data" >/dev/null 2>&1; then
+  # Already running here (the demo reuses its server)? Only as it was asked for now.
+  if [ -f "$dir/port" ] && [ -s "$dir/password" ] && _srv_as_pg "$(_srv_bindir "$dir")/pg_ctl" status -D "$data" >/dev/null 2>&1; then
     port=$(cat "$dir/port")
     url="postgresql://postgres:$(cat "$dir/password")@127.0.0.1:$port/postgres"
-    if _srv_pg_ready "$url"; then
+    if [ "$(_srv_bindir "$dir")" = "$bin" ] && [ "$(cat "$dir/options" 2>/dev/null)" = "$options" ] && _srv_pg_ready "$url"; then
       PG_URL=$url
       return 0
     fi
-    _srv_say "a server runs in $data but does not answer on port $port; restarting it"
-    _srv_as_pg "$PG_BINDIR/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null 2>&1 || true
+    _srv_say "restarting the server in $data (it runs with other settings or does not answer on port $port)"
+    _srv_as_pg "$(_srv_bindir "$dir")/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null 2>&1 || true
   fi
 
   if [ ! -f "$data/PG_VERSION" ] || [ ! -s "$dir/password" ]; then
-    _srv_as_pg "$PG_BINDIR/pg_ctl" stop -D "$data" -m immediate >/dev/null 2>&1 || true
+    _srv_as_pg "$(_srv_bindir "$dir")/pg_ctl" stop -D "$data" -m immediate >/dev/null 2>&1 || true
     rm -rf "$data"
     # Hex, so it needs no escaping in a URL.
     (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/password") || return 1
     [ "$(id -u)" -ne 0 ] || chown postgres: "$dir/password" || return 1
-    if ! _srv_as_pg "$PG_BINDIR/initdb" -D "$data" -U postgres --pwfile="$dir/password" \
+    if ! _srv_as_pg "$bin/initdb" -D "$data" -U postgres --pwfile="$dir/password" \
       --auth-local=trust --auth-host=scram-sha-256 --no-sync -E UTF8 --locale=C \
       >"$dir/initdb.log" 2>&1; then
       _srv_say "initdb failed"
@@ -119,19 +134,21 @@ pg_start() {
   fi
 
   password=$(cat "$dir/password") || return 1
+  echo "$bin" >"$dir/bindir"
+  echo "$options" >"$dir/options"
 
   # The port is free when chosen, but something else may take it before the server binds it.
   for attempt in 1 2 3; do
     port=$(_srv_free_port) || return 1
-    if _srv_as_pg "$PG_BINDIR/pg_ctl" start -w -t 60 -D "$data" -l "$dir/pg.log" \
-      -o "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$dir' -c max_connections=200" \
+    if _srv_as_pg "$bin/pg_ctl" start -w -t 60 -D "$data" -l "$dir/pg.log" \
+      -o "$options -p $port -c unix_socket_directories='$dir'" \
       >/dev/null 2>&1; then
       echo "$port" >"$dir/port"
       PG_URL="postgresql://postgres:$password@127.0.0.1:$port/postgres"
       if _srv_pg_ready "$PG_URL"; then
         return 0
       fi
-      _srv_say "PostgreSQL started but does not answer at $PG_URL"
+      _srv_say "PostgreSQL started but does not answer at $(redact_url "$PG_URL")"
       _srv_log_tail "$dir/pg.log" "the server log"
       PG_URL=
       return 1
@@ -148,81 +165,17 @@ pg_start() {
 }
 
 pg_stop() {
-  local dir
+  local dir bin
   [ $# -eq 1 ] || { _srv_say "usage: pg_stop DIR"; return 2; }
   [ -d "$1" ] || return 0
   dir=$(cd "$1" && pwd)
-  if [ -f "$dir/data/postmaster.pid" ] && [ -x "$PG_BINDIR/pg_ctl" ]; then
-    _srv_as_pg "$PG_BINDIR/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null 2>&1 || true
+  bin=$(_srv_bindir "$dir")
+  if [ -f "$dir/data/postmaster.pid" ] && [ -x "$bin/pg_ctl" ]; then
+    _srv_as_pg "$bin/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null 2>&1 || true
   fi
   return 0
 }
 
-tsdb_start() {
-  local dir srv pid deadline st url=
-  unset TSDB_URL
-  [ $# -eq 1 ] || { _srv_say "usage: tsdb_start DIR"; return 2; }
-  srv=$SERVERS_ROOT/tests/timescale
-  if ! command -v node >/dev/null 2>&1; then
-    _srv_say "node is not installed (run scripts/install-deps)"
-    return 1
-  fi
-  if [ ! -d "$srv/node_modules/@electric-sql/pglite-socket" ]; then
-    _srv_say "$srv/node_modules is missing (run scripts/install-deps)"
-    return 1
-  fi
-  dir=$(_srv_abs "$1") || return 1
-  tsdb_stop "$dir"
-  rm -f "$dir/tsdb.ready"
-  node "$srv/server.mjs" --host 127.0.0.1 --port 0 --ready-file "$dir/tsdb.ready" \
-    </dev/null >"$dir/tsdb.log" 2>&1 &
-  pid=$!
-  echo "$pid" >"$dir/tsdb.pid"
-  deadline=$((SECONDS + TSDB_START_TIMEOUT))
-  while [ $SECONDS -lt $deadline ]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      st=0
-      wait "$pid" 2>/dev/null || st=$?
-      _srv_say "the TimescaleDB test server exited during start-up (status $st)"
-      _srv_log_tail "$dir/tsdb.log" "its log"
-      rm -f "$dir/tsdb.pid"
-      return 1
-    fi
-    if [ -s "$dir/tsdb.ready" ]; then
-      url=$(head -n 1 "$dir/tsdb.ready")
-      if _srv_pg_ready "$url"; then
-        # shellcheck disable=SC2034 # read by the caller
-        TSDB_URL=$url
-        return 0
-      fi
-    fi
-    sleep 0.25
-  done
-  _srv_say "the TimescaleDB test server did not accept connections within ${TSDB_START_TIMEOUT} s"
-  _srv_log_tail "$dir/tsdb.log" "its log"
-  tsdb_stop "$dir"
-  return 1
-}
-
-tsdb_stop() {
-  local dir pid i
-  [ $# -eq 1 ] || { _srv_say "usage: tsdb_stop DIR"; return 2; }
-  dir=$1
-  [ -f "$dir/tsdb.pid" ] || return 0
-  pid=$(cat "$dir/tsdb.pid")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    # A running query blocks the server's event loop (WASM is synchronous): give it a moment.
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      _srv_say "the TimescaleDB test server ignored SIGTERM; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/tsdb.pid" "$dir/tsdb.ready"
-  return 0
+redact_url() {
+  sed -E 's#^([a-z]+://[^:@/]*):[^@/]*@#\1:***@#' <<<"$1"
 }
