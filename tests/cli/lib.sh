@@ -158,15 +158,3 @@ $1" ;; esac
 pass() {
   echo "$_test_name: ok"
 }
-
-# wait_for SECONDS WHAT CMD...: runs CMD every 0.1 s until it succeeds; fails the test naming WHAT
-# when SECONDS pass first. For ordering concurrent steps without fixed sleeps.
-wait_for() {
-  local seconds=$1 what=$2 deadline
-  shift 2
-  deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || fail "timed out after ${seconds} s waiting for $what"
-    sleep 0.1
-  done
-}

@@ -22,8 +22,8 @@ lock_held() {
   [ "$(sql "$url" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ]
 }
-wait_for 20 "one migrator to hold the lock" lock_held
-wait_for 20 "the other migrator to wait" grep -q "waiting for another migrator" "$T/a.err" "$T/b.err"
+wait_for "one migrator to hold the lock" 20 lock_held
+wait_for "the other migrator to wait" 20 grep -q "waiting for another migrator" "$T/a.err" "$T/b.err"
 run --database-url "$url" migrate --migrations-dir "$T/mig" --lock-timeout 0 up
 assert_rc 6
 assert_contains "$err" "still holds the migration lock"

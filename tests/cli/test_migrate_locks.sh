@@ -48,7 +48,7 @@ pid=$!
 sleeping() {
   [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")" = 1 ]
 }
-wait_for 20 "the migration to reach pg_sleep" sleeping
+wait_for "the migration to reach pg_sleep" 20 sleeping
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 # The operator ends the orphaned server session (it holds the migrator lock until pg_sleep ends).

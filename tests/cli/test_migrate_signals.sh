@@ -20,7 +20,7 @@ SELECT pg_sleep(60);
 SQL
 "$DEVLOGCTL" --database-url "$url" migrate --migrations-dir "$T/mig" up >"$T/a.out" 2>"$T/a.err" &
 pid=$!
-wait_for 20 "the migration to reach pg_sleep" is_active "SELECT pg_sleep(60)"
+wait_for "the migration to reach pg_sleep" 20 is_active "SELECT pg_sleep(60)"
 kill -INT "$pid"
 set +e
 wait "$pid"
@@ -50,7 +50,7 @@ waiting() {
   [ "$(sql "$url" "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
     WHERE NOT l.granted AND a.application_name = 'devlogctl'")" = 1 ]
 }
-wait_for 20 "the migration to queue for the table lock" waiting
+wait_for "the migration to queue for the table lock" 20 waiting
 kill -TERM "$pid"
 set +e
 wait "$pid"
