@@ -330,9 +330,9 @@ std::string Runner::describe_blockers()
             "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.pid",
             m_db.backend_pid());
         std::vector<std::string> parts;
-        m_impl->blocker_pids.clear();
+        std::vector<int> pids;
         for (const auto& row : rows) {
-            m_impl->blocker_pids.push_back(row[0].as<int>());
+            pids.push_back(row[0].as<int>());
             const auto seconds = row[4].as<long long>();
             std::string query = row[5].as<std::string>();
             std::string lower = query;
@@ -358,6 +358,9 @@ std::string Runner::describe_blockers()
         std::string out;
         for (const auto& part : parts) {
             out += (out.empty() ? "" : ", ") + part;
+        }
+        if (!pids.empty()) { // a probe after the wait ended finds nobody: keep what the last one found
+            m_impl->blocker_pids = std::move(pids);
         }
         return out;
     } catch (const std::exception&) {
@@ -403,6 +406,7 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
     const auto probe_every = std::max(milliseconds(100), probing ? *m_options.lock_timeout / 2 : milliseconds(0));
     auto next_probe = started + probe_every;
     m_impl->blockers.clear();
+    m_impl->blocker_pids.clear();
     bool cancel_sent = false;
 
     // Waits for the next result, cancelling on a signal and asking who blocks us meanwhile.
