@@ -1,9 +1,13 @@
 #pragma once
 // State shared by every command: global flags, output helpers, exit status.
 
+#include "lib/core/reporter.hpp"
 #include "lib/db/database.hpp"
+#include "lib/output/console_reporter.hpp"
+#include "lib/output/sink.hpp"
 #include "lib/output/table.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -49,6 +53,13 @@ public:
     output::Format format() const;
     // Writes TABLE to stdout in the chosen --format.
     void print(const output::Table& table) const;
+    // A sink that streams rows to stdout in the chosen --format; tables fit the terminal's width
+    // when stdout is one. Call flush() on it after each batch and before waiting (--follow).
+    std::unique_ptr<output::RowSink> stdout_sink() const;
+    // Progress and notices on stderr, for lib/ functions to report to: progress drawn on one line
+    // when stderr is a terminal, else a timestamped log line every 10 s and a summary per task;
+    // -q silences progress and info, never warnings and errors; -v adds debug notices.
+    Reporter& reporter() const;
     // Progress and notes for people: stderr, silenced by --quiet.
     void info(const std::string& message) const;
     // Extra detail: stderr, only with -v.
@@ -56,6 +67,10 @@ public:
     void warn(const std::string& message) const;
     bool stdout_color() const;
     bool stderr_color() const;
+
+private:
+    output::RenderOptions stdout_options() const;
+    mutable std::unique_ptr<output::ConsoleReporter> m_reporter; // made on first use, after parsing
 };
 
 // Adds --database-url, --connect-timeout, --format, -v, -q, --no-color, --version to APP.

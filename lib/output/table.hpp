@@ -1,25 +1,16 @@
 #pragma once
-// Rendering of tabular results as a text table, JSON, NDJSON or CSV.
+// A small result held whole in memory, and its rendering through a row sink (see sink.hpp).
+
+#include "lib/output/format.hpp"
+#include "lib/output/sink.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <ostream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace devlog::output {
-
-enum class Format
-{
-    table,
-    json,
-    ndjson,
-    csv
-};
-
-// Parses "table", "json", "ndjson" or "csv". Throws UsageError otherwise.
-Format parse_format(std::string_view text);
 
 // Rows of named columns. Cells are JSON values: null renders as empty (table, CSV) or null (JSON).
 struct Table
@@ -28,13 +19,7 @@ struct Table
     std::vector<std::vector<nlohmann::json>> rows;
 };
 
-struct RenderOptions
-{
-    bool color = false; // bold header in table format (only when writing to a terminal)
-};
-
-// Writes TABLE to OUT: 'table' aligns columns under a header; 'json' is one array of objects;
-// 'ndjson' one object per line; 'csv' RFC 4180 with a header line.
+// Writes TABLE to OUT in FORMAT, exactly as make_sink(OUT, FORMAT, OPTIONS) renders it.
 void render(std::ostream& out, const Table& table, Format format, const RenderOptions& options = {});
 
 } // namespace devlog::output
