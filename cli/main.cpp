@@ -6,23 +6,23 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <iostream>
 
 namespace {
 
 using devlog::cli::ExitCode;
 
+// Prints E through the reporter (which clears a progress line first): "devlogctl: error: ...",
+// its hint, and with -v its detail.
 int report(const devlog::cli::Context& ctx, const devlog::Error& e, ExitCode code)
 {
-    std::cerr << (ctx.stderr_color() ? "\033[31mdevlogctl: error:\033[0m " : "devlogctl: error: ") << e.what() << '\n';
+    std::string text = e.what();
     if (!e.hint().empty()) {
-        std::cerr << "  hint: " << e.hint() << '\n';
+        text += "\n  hint: " + e.hint();
     }
-    if (!e.detail().empty()) {
-        if (ctx.global.verbosity > 0) {
-            std::cerr << "  detail:\n" << e.detail() << '\n';
-        }
+    if (!e.detail().empty() && ctx.global.verbosity > 0) {
+        text += "\n  detail:\n" + e.detail();
     }
+    ctx.reporter().notice(devlog::Level::error, text);
     return static_cast<int>(code);
 }
 
