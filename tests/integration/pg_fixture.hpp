@@ -159,4 +159,12 @@ private:
     std::filesystem::path m_path;
 };
 
+// The first column of the first row QUERY returns on C, as text; "" for NULL or no rows.
+inline std::string scalar(pqxx::connection& c, const std::string& query)
+{
+    pqxx::nontransaction tx(c);
+    const auto r = tx.exec(query);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+}
+
 } // namespace devlog::test

@@ -11,16 +11,11 @@
 #include <thread>
 
 using namespace devlog;
+using devlog::test::scalar;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string scalar(pqxx::connection& c, const std::string& sql)
-{
-    pqxx::nontransaction tx(c);
-    const auto r = tx.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
-}
 
 // Polls SQL on C until it returns "t" or 10 s pass.
 bool eventually(pqxx::connection& c, const std::string& sql)

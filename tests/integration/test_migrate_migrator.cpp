@@ -12,6 +12,7 @@
 #include <thread>
 
 using namespace devlog;
+using devlog::test::scalar;
 using namespace devlog::migrate;
 
 namespace {
@@ -201,17 +202,6 @@ TEST_CASE("Migrator failure is atomic")
     // created in the same, rolled back, transaction
     CHECK_FALSE(table_exists(*raw, "devlogctl.schema_migrations"));
 }
-
-namespace {
-
-std::string scalar(pqxx::connection& c, const std::string& sql)
-{
-    pqxx::nontransaction tx(c);
-    const auto r = tx.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
-}
-
-} // namespace
 
 TEST_CASE("Migrator keeps its history whatever a migration does to the session")
 {

@@ -9,16 +9,7 @@
 #include <tuple>
 
 using namespace devlog;
-
-namespace {
-
-std::string scalar(pqxx::connection& c, const std::string& query)
-{
-    pqxx::nontransaction tx(c);
-    return tx.exec1(query)[0].as<std::string>();
-}
-
-} // namespace
+using devlog::test::scalar;
 
 TEST_CASE("TimescaleDatabase")
 {
