@@ -284,8 +284,9 @@ void register_migrate(CLI::App& app, Context& ctx)
         ->type_name("SECONDS")
         ->check(CLI::Range(0, 86400));
     migrate->add_option("--ddl-lock-timeout", o->ddl_lock_timeout_s,
-                        "Seconds a migration statement may wait for a table lock before it is rolled back and "
-                        "retried, so it never blocks other sessions for long (default 5)")
+                        "Seconds a migration statement may wait for a table lock before its migration is rolled "
+                        "back and retried (transaction:false ones fail at once), so it never blocks other sessions "
+                        "for long (default 5)")
         ->type_name("SECONDS")
         ->check(CLI::Range(0.001, 3600.0));
     migrate->add_option("--ddl-retries", o->ddl_retries,

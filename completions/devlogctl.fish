@@ -19,7 +19,7 @@ complete -c devlogctl -n '__fish_seen_subcommand_from migrate; and not __fish_se
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -s h -l help -d 'Print this help message and exit'
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -l migrations-dir -x -a '(__fish_complete_directories)' -d 'Read migrations from DIR instead of the ones built into devlogctl (development)'
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -l lock-timeout -x -d 'Seconds to wait for another migrator to finish (default 60)'
-complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -l ddl-lock-timeout -x -d 'Seconds a migration statement may wait for a table lock before it is rolled back and retried, so it never blocks other sessions for long (default 5)'
+complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -l ddl-lock-timeout -x -d 'Seconds a migration statement may wait for a table lock before its migration is rolled back and retried (transaction:false ones fail at once), so it never blocks other sessions for long (default 5)'
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate' -l ddl-retries -x -d 'How often a migration that timed out waiting for a lock is retried, with backoff (default 4)'
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate; and __fish_seen_subcommand_from up' -s h -l help -d 'Print this help message and exit'
 complete -c devlogctl -n '__fish_seen_subcommand_from migrate; and __fish_seen_subcommand_from up' -l to -x -d 'Stop after this version (e.g. 0003)'

@@ -166,14 +166,15 @@ std::optional<Micros> parse_iso8601(std::string_view s, Offset offset)
 
 std::optional<Micros> from_epoch(std::int64_t value)
 {
-    const std::int64_t magnitude = value < 0 ? -value : value;
-    if (magnitude < 100'000'000'000LL) {
+    // Compared without negating: -INT64_MIN overflows.
+    const auto within = [value](std::int64_t bound) { return value > -bound && value < bound; };
+    if (within(100'000'000'000LL)) {
         return value * k_us_per_second;
     }
-    if (magnitude < 100'000'000'000'000LL) {
+    if (within(100'000'000'000'000LL)) {
         return value * 1000;
     }
-    if (magnitude < 100'000'000'000'000'000LL) {
+    if (within(100'000'000'000'000'000LL)) {
         return value;
     }
     return std::nullopt;
@@ -244,8 +245,13 @@ std::optional<std::chrono::microseconds> parse_duration(std::string_view s)
             return std::nullopt;
         }
         double number = 0;
+        const std::string digits(s.substr(number_start, pos - number_start));
         try {
-            number = std::stod(std::string(s.substr(number_start, pos - number_start)));
+            std::size_t used = 0;
+            number = std::stod(digits, &used);
+            if (used != digits.size()) {
+                return std::nullopt; // "1.5.5h"
+            }
         } catch (const std::exception&) {
             return std::nullopt;
         }

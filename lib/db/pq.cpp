@@ -55,7 +55,11 @@ std::string quote_name(std::string_view name)
 
 std::string server_message_of(const std::exception& e)
 {
-    std::string text = e.what();
+    return first_line(e.what());
+}
+
+std::string first_line(std::string text)
+{
     if (auto nl = text.find('\n'); nl != std::string::npos) {
         text.resize(nl);
     }

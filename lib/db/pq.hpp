@@ -30,6 +30,8 @@ std::string quote_literal(std::string_view value);
 // cancellation, COPY FROM STDIN with given data, error fields). Never close it.
 pg_conn* raw_connection(pqxx::connection_base& conn);
 
+// The first line of TEXT without libpq's "ERROR:  " / "FATAL:  " prefix.
+std::string first_line(std::string text);
 // The first line of E's message without libpq's "ERROR:  " / "FATAL:  " prefix.
 std::string server_message_of(const std::exception& e);
 inline std::string server_message(const pqxx::sql_error& e)

@@ -77,19 +77,6 @@ int lines_before(std::string_view statement, int position)
     return lines;
 }
 
-std::string trimmed_first_line(std::string text)
-{
-    if (const auto nl = text.find('\n'); nl != std::string::npos) {
-        text.resize(nl);
-    }
-    for (const char* prefix : {"ERROR:  ", "FATAL:  "}) {
-        if (text.starts_with(prefix)) {
-            text = text.substr(std::char_traits<char>::length(prefix));
-        }
-    }
-    return text;
-}
-
 } // namespace
 
 std::string Location::text() const
@@ -180,6 +167,7 @@ struct Runner::Impl
     bool probe_failed = false;
     std::string blockers;                          // latest answer of the probe
     std::vector<int> blocker_pids;
+    std::string blocker_queries; // their last statements: only in the error's detail (-v)
     std::mt19937 random{std::random_device{}()};
 };
 
@@ -233,7 +221,9 @@ Result Runner::run(std::string_view sql, const Location& where, const std::vecto
         try {
             return run_once(sql, where, params, copy_data);
         } catch (const LockWaitTimedOut& e) {
-            wait_before_retry(attempt, e);
+            // Without a transaction around it the statement may have left work behind: give up at
+            // once unless the caller said its statements are atomic.
+            wait_before_retry(attempt, e, m_options.retry_outside_transaction);
         }
     }
 }
@@ -243,15 +233,22 @@ void Runner::begin()
     if (m_in_transaction) {
         throw std::logic_error("Runner::transaction() does not nest");
     }
+    m_in_transaction = true; // set first: a failure below must still roll back
     run_once("BEGIN", {}, {}, nullptr);
-    m_in_transaction = true;
     apply_lock_timeout(true);
 }
 
 void Runner::commit()
 {
     m_in_transaction = false; // whatever COMMIT answers, the transaction is over
-    run_once("COMMIT", {}, {}, nullptr);
+    try {
+        run_once("COMMIT", {}, {}, nullptr);
+    } catch (const ConnectionLost& e) {
+        throw ConnectionLost(e.what(),
+                             "the connection broke during COMMIT, so whether the transaction was committed is "
+                             "unknown: look before running it again",
+                             e.detail());
+    }
 }
 
 void Runner::rollback_quietly() noexcept
@@ -263,6 +260,16 @@ void Runner::rollback_quietly() noexcept
     // Synchronous on purpose: no cancel, no probe; the server answers a ROLLBACK at once.
     PGresult* result = PQexec(m_impl->pg, "ROLLBACK");
     PQclear(result);
+}
+
+bool Runner::abandon_open_transaction() noexcept
+{
+    if (m_in_transaction || PQstatus(m_impl->pg) != CONNECTION_OK || PQtransactionStatus(m_impl->pg) == PQTRANS_IDLE) {
+        return false;
+    }
+    PGresult* result = PQexec(m_impl->pg, "ROLLBACK");
+    PQclear(result);
+    return true;
 }
 
 void Runner::reset_session()
@@ -277,10 +284,10 @@ void Runner::reset_session()
     apply_lock_timeout(false);
 }
 
-void Runner::wait_before_retry(int attempt, const LockWaitTimedOut& e)
+void Runner::wait_before_retry(int attempt, const LockWaitTimedOut& e, bool may_retry)
 {
     const std::string timeout = m_options.lock_timeout ? format_duration(*m_options.lock_timeout) : "lock_timeout";
-    if (attempt > m_options.lock_retries) {
+    if (!may_retry || attempt > m_options.lock_retries) {
         std::string message = fmt::format("{}{}could not get a lock within {}{}", e.where(), e.where().empty() ? "" : ": ",
                                           timeout, attempt > 1 ? fmt::format(" in {} attempts", attempt) : "");
         std::string hint;
@@ -296,7 +303,11 @@ void Runner::wait_before_retry(int attempt, const LockWaitTimedOut& e)
         } else {
             hint = "another session held a lock this statement needs; run the command again when it is done";
         }
-        throw LockTimeout(message, hint + " (the wait and the retries are flags: see --help)", e.detail());
+        std::string detail = e.detail();
+        if (!m_impl->blocker_queries.empty()) {
+            detail = m_impl->blocker_queries + detail;
+        }
+        throw LockTimeout(message, hint + " (the wait and the retries are flags: see --help)", detail);
     }
     const auto exponent = std::min(attempt - 1, 16);
     const auto base = std::min(m_options.max_backoff, m_options.retry_backoff * (1 << exponent));
@@ -350,10 +361,10 @@ std::string Runner::describe_blockers()
                     text += fmt::format(" for {} s", seconds);
                 }
             }
-            if (!query.empty()) {
-                text += ", last query: " + query;
-            }
             parts.push_back(text + ")");
+            if (!query.empty()) {
+                m_impl->blocker_queries += fmt::format("pid {} last ran: {}\n", row[0].as<int>(), query);
+            }
         }
         std::string out;
         for (const auto& part : parts) {
@@ -398,15 +409,17 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
                               statement);
     };
     if (sent == 0) {
-        throw lost(trimmed_first_line(PQerrorMessage(pg)));
+        throw lost(first_line(PQerrorMessage(pg)));
     }
 
     const bool probing = m_options.lock_timeout.has_value();
     const auto started = Clock::now();
+    // Ask who blocks us early (opening the probe connection takes a moment), then every half wait.
     const auto probe_every = std::max(milliseconds(100), probing ? *m_options.lock_timeout / 2 : milliseconds(0));
-    auto next_probe = started + probe_every;
+    auto next_probe = started + std::min(probe_every, milliseconds(250));
     m_impl->blockers.clear();
     m_impl->blocker_pids.clear();
+    m_impl->blocker_queries.clear();
     bool cancel_sent = false;
 
     // Waits for the next result, cancelling on a signal and asking who blocks us meanwhile.
@@ -444,15 +457,25 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
     std::unique_ptr<PGresult, decltype(&PQclear)> failed(nullptr, &PQclear);
     while (PGresult* raw = next_result()) {
         switch (PQresultStatus(raw)) {
-        case PGRES_COPY_IN:
-            if (copy_data != nullptr) {
-                PQputCopyData(pg, copy_data->data(), static_cast<int>(copy_data->size()));
-                PQputCopyEnd(pg, nullptr);
-            } else {
-                PQputCopyEnd(pg, "COPY FROM STDIN needs data: devlogctl has none for this statement");
-            }
+        case PGRES_COPY_IN: {
             PQclear(raw);
+            constexpr std::size_t k_chunk = 1 << 20; // PQputCopyData takes an int length
+            bool delivered = true;
+            if (copy_data != nullptr) {
+                for (std::size_t at = 0; delivered && at < copy_data->size(); at += k_chunk) {
+                    const std::size_t n = std::min(k_chunk, copy_data->size() - at);
+                    delivered = PQputCopyData(pg, copy_data->data() + at, static_cast<int>(n)) == 1;
+                }
+                delivered = delivered && PQputCopyEnd(pg, nullptr) == 1;
+            } else {
+                delivered =
+                    PQputCopyEnd(pg, "COPY FROM STDIN needs data: devlogctl has none for this statement") == 1;
+            }
+            if (!delivered) {
+                throw lost(first_line(PQerrorMessage(pg)));
+            }
             break;
+        }
         case PGRES_COPY_OUT: {
             char* buffer = nullptr;
             while (PQgetCopyData(pg, &buffer, 0) > 0) {
@@ -475,7 +498,7 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
         }
     }
     if (PQstatus(pg) != CONNECTION_OK) {
-        throw lost(trimmed_first_line(failed ? PQresultErrorMessage(failed.get()) : PQerrorMessage(pg)));
+        throw lost(first_line(failed ? PQresultErrorMessage(failed.get()) : PQerrorMessage(pg)));
     }
     if (!failed) {
         if (m_in_transaction && PQtransactionStatus(pg) == PQTRANS_IDLE) {
@@ -499,7 +522,7 @@ void Runner::throw_error(const pg_result* result, const std::string& statement, 
     const std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
     std::string primary = field(result, PG_DIAG_MESSAGE_PRIMARY);
     if (primary.empty()) {
-        primary = trimmed_first_line(PQresultErrorMessage(result));
+        primary = first_line(PQresultErrorMessage(result));
     }
     if (sqlstate == "57014" && (cancel_sent || interrupt::received() != 0)) {
         const int signal = interrupt::received();

@@ -63,9 +63,13 @@ struct Notice
 struct RunnerOptions
 {
     // lock_timeout for every statement (SET LOCAL in transactions, SET in autocommit); nullopt
-    // leaves the server's setting. A statement (or whole transaction) that hits it is retried.
+    // leaves the server's setting. A transaction() that hits it is rolled back and retried.
     std::optional<std::chrono::milliseconds> lock_timeout;
     int lock_retries = 0;                                   // retries after the first attempt
+    // Retry a statement outside transaction() that hit lock_timeout, too. Only for statements that
+    // are atomic: CREATE INDEX CONCURRENTLY, a procedure that commits, or an explicit BEGIN in the
+    // script can leave work behind (an invalid index) that a retry would build on.
+    bool retry_outside_transaction = false;
     std::chrono::milliseconds retry_backoff{500};           // first wait; doubled, with jitter
     std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
     std::function<void(const Notice&)> on_notice;           // default: ignored
@@ -87,7 +91,8 @@ public:
     Runner& operator=(const Runner&) = delete;
 
     // Runs SQL (one statement, or several separated by ';' when no parameters are given). Outside
-    // transaction() each call commits on its own and is retried on a lock timeout. Throws SqlError
+    // transaction() each call commits on its own (retried on a lock timeout only when
+    // retry_outside_transaction says it is safe). Throws SqlError
     // "WHERE: message (SQLSTATE x)", RetryableError (40001, 40P01), LockTimeout (lock retries used
     // up; names the blocking session), ConnectionLost, Interrupted (the statement was cancelled).
     Result exec(std::string_view sql, const Location& where = {}, const std::vector<Param>& params = {});
@@ -101,8 +106,8 @@ public:
     template <typename F> auto transaction(F&& body) -> std::invoke_result_t<F&>
     {
         for (int attempt = 1;; ++attempt) {
-            begin();
             try {
+                begin();
                 if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
                     body();
                     commit();
@@ -114,7 +119,7 @@ public:
                 }
             } catch (const LockWaitTimedOut& e) {
                 rollback_quietly();
-                wait_before_retry(attempt, e);
+                wait_before_retry(attempt, e, true);
             } catch (...) {
                 rollback_quietly();
                 throw;
@@ -122,6 +127,9 @@ public:
         }
     }
     bool in_transaction() const { return m_in_transaction; }
+    // Rolls back a transaction that the statements themselves opened (an explicit BEGIN run
+    // outside transaction()) and is still open or failed; true when there was one.
+    bool abandon_open_transaction() noexcept;
 
     // Puts the session back as it was when it connected (role, search_path and every other
     // setting, temp tables, prepared statements, listeners) without releasing advisory locks,
@@ -158,8 +166,9 @@ private:
     void commit();
     void rollback_quietly() noexcept;
     void apply_lock_timeout(bool local);
-    // Sleeps before attempt ATTEMPT + 1, or throws LockTimeout when the retries are used up.
-    void wait_before_retry(int attempt, const LockWaitTimedOut& e);
+    // Sleeps before attempt ATTEMPT + 1, or throws LockTimeout when the retries are used up or
+    // MAY_RETRY is false.
+    void wait_before_retry(int attempt, const LockWaitTimedOut& e, bool may_retry);
     std::string describe_blockers();
 
     Database& m_db;

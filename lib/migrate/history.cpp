@@ -49,9 +49,10 @@ std::optional<std::vector<HistoryRow>> read(db::Runner& runner)
 {
     std::string sql;
     if (exists(runner)) {
-        sql = fmt::format("SELECT {}, statements_done, statements_total, error FROM {}", k_columns, k_history_table);
+        sql = fmt::format("SELECT {}, statements_done, statements_total, error, reverting FROM {}", k_columns,
+                          k_history_table);
     } else if (const auto legacy = legacy_table(runner)) {
-        sql = fmt::format("SELECT {}, NULL, NULL, NULL FROM {}", k_columns, *legacy);
+        sql = fmt::format("SELECT {}, NULL, NULL, NULL, false FROM {}", k_columns, *legacy);
     } else {
         return std::nullopt;
     }
@@ -72,6 +73,7 @@ std::optional<std::vector<HistoryRow>> read(db::Runner& runner)
         row.statements_done = to_opt_int(rows.get(r, 7));
         row.statements_total = to_opt_int(rows.get(r, 8));
         row.error = rows.get(r, 9);
+        row.reverting = rows.get(r, 10) == "t";
         out.push_back(std::move(row));
     }
     return out;
@@ -114,7 +116,7 @@ void record_applied(db::Runner& runner, const Migration& m, std::int64_t executi
                             "VALUES ($1, $2, $3, $4, 'migrate', true) ON CONFLICT (version) DO UPDATE SET "
                             "name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = pg_catalog.now(), "
                             "execution_ms = EXCLUDED.execution_ms, kind = 'migrate', success = true, "
-                            "statements_done = NULL, statements_total = NULL, error = NULL",
+                            "statements_done = NULL, statements_total = NULL, error = NULL, reverting = false",
                             k_history_table),
                 {}, {std::to_string(m.version), m.name, m.checksum, std::to_string(execution_ms)});
 }
@@ -136,12 +138,22 @@ void record_baseline(db::Runner& runner, const Migration& m)
 void record_started(db::Runner& runner, const Migration& m, int statements)
 {
     runner.exec(fmt::format("INSERT INTO {} (version, name, checksum, execution_ms, kind, success, statements_done, "
-                            "statements_total, error) VALUES ($1, $2, $3, 0, 'migrate', false, 0, $4, NULL) "
+                            "statements_total, error, reverting) VALUES ($1, $2, $3, 0, 'migrate', false, 0, $4, "
+                            "NULL, false) "
                             "ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, "
                             "applied_at = pg_catalog.now(), execution_ms = 0, kind = 'migrate', success = false, "
-                            "statements_done = 0, statements_total = EXCLUDED.statements_total, error = NULL",
+                            "statements_done = 0, statements_total = EXCLUDED.statements_total, error = NULL, "
+                            "reverting = false",
                             k_history_table),
                 {}, {std::to_string(m.version), m.name, m.checksum, std::to_string(statements)});
+}
+
+void record_revert_started(db::Runner& runner, const Migration& m, int statements)
+{
+    runner.exec(fmt::format("UPDATE {} SET success = false, statements_done = 0, statements_total = $2, error = NULL, "
+                            "reverting = true WHERE version = $1",
+                            k_history_table),
+                {}, {std::to_string(m.version), std::to_string(statements)});
 }
 
 void record_progress(db::Runner& runner, const Migration& m, int done)
@@ -159,7 +171,7 @@ void record_stopped(db::Runner& runner, const Migration& m, int done, const std:
 void record_finished(db::Runner& runner, const Migration& m, std::int64_t execution_ms)
 {
     runner.exec(fmt::format("UPDATE {} SET success = true, execution_ms = $2, statements_done = statements_total, "
-                            "error = NULL WHERE version = $1",
+                            "error = NULL, reverting = false WHERE version = $1",
                             k_history_table),
                 {}, {std::to_string(m.version), std::to_string(execution_ms)});
 }

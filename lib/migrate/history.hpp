@@ -34,6 +34,8 @@ void record_baseline(db::Runner& runner, const Migration& m);
 // A transaction:false migration, written on a connection of its own as it goes: started (before
 // its first statement), progress (after each), stopped (with the reason), finished.
 void record_started(db::Runner& runner, const Migration& m, int statements);
+// A transaction:false down section about to run (the row stays until it finishes).
+void record_revert_started(db::Runner& runner, const Migration& m, int statements);
 void record_progress(db::Runner& runner, const Migration& m, int done);
 void record_stopped(db::Runner& runner, const Migration& m, int done, const std::string& error);
 void record_finished(db::Runner& runner, const Migration& m, std::int64_t execution_ms);

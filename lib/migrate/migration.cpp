@@ -429,7 +429,9 @@ std::filesystem::path create_migration_file(const std::filesystem::path& dir, st
 -- Every statement below runs in one transaction: the migration applies completely or not at all.
 -- For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD
 -- VALUE on old servers) write '-- migrate:up transaction:false' instead and make each statement
--- idempotent (IF NOT EXISTS), since a failure partway keeps what ran before it.
+-- safe to run again, since a failure partway keeps what ran before it: before CREATE INDEX
+-- CONCURRENTLY x, write DROP INDEX CONCURRENTLY IF EXISTS x (a failed build leaves an invalid
+-- index that IF NOT EXISTS would skip).
 -- Never edit this file once it is applied anywhere: write a new migration.
 
 -- migrate:up

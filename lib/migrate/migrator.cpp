@@ -12,6 +12,8 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 
 namespace devlog::migrate {
 namespace {
@@ -73,6 +75,8 @@ db::RunnerOptions runner_options(const MigratorOptions& o)
         throw LockTimeout(e.what(), join(e.hint()), e.detail());
     } catch (const ConnectionLost& e) {
         throw ConnectionLost(e.what(), join(e.hint()), e.detail());
+    } catch (const RetryableError& e) {
+        throw RetryableError(e.what(), e.sqlstate(), join(e.hint()), e.detail());
     } catch (const SqlError& e) {
         throw SqlError(e.what(), e.sqlstate(), join(e.hint()), e.detail());
     } catch (const InputError& e) {
@@ -193,11 +197,46 @@ std::vector<Step> Migrator::down(int steps, DryRun dry_run)
     });
 }
 
+namespace {
+
+// Invalid indexes (a CREATE INDEX CONCURRENTLY that failed or was interrupted) whose names appear
+// in SQL: IF NOT EXISTS would skip them on a retry and leave the index unusable for good.
+std::vector<std::string> invalid_indexes_in(db::Runner& runner, std::string_view sql)
+{
+    std::string lower(sql);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto rows = runner.exec("SELECT n.nspname, c.relname FROM pg_catalog.pg_index i "
+                                  "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid");
+    std::vector<std::string> found;
+    for (std::size_t r = 0; r < rows.rows(); ++r) {
+        std::string name = rows.get(r, 1).value_or("");
+        std::string key = name;
+        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (!key.empty() && lower.find(key) != std::string::npos) {
+            found.push_back(rows.get(r, 0).value_or("") + "." + name);
+        }
+    }
+    return found;
+}
+
+} // namespace
+
 std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direction direction, DryRun dry_run)
 {
     std::vector<Step> steps;
     for (const auto version : versions) {
-        steps.push_back(make_step(find(version), direction));
+        const Migration& m = find(version);
+        const Section& section = direction == Direction::up ? m.up : *m.down;
+        // Checked before anything runs (also in a dry run): failing here after earlier
+        // migrations committed would leave a half-done run.
+        if (section.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+            throw InputError(fmt::format("{}:{}: the {} section is empty: write its SQL (a comment alone makes a "
+                                         "deliberate no-op); nothing was changed",
+                                         m.filename, section.first_line - 1,
+                                         direction == Direction::up ? "up" : "down"));
+        }
+        steps.push_back(make_step(m, direction));
     }
     if (dry_run == DryRun::yes || steps.empty()) {
         return steps;
@@ -207,19 +246,15 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
     for (auto& step : steps) {
         const Migration& m = find(step.version);
         const Section& section = direction == Direction::up ? m.up : *m.down;
-        if (section.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
-            throw InputError(fmt::format("{}:{}: the {} section is empty: write its SQL (a comment alone makes a "
-                                         "deliberate no-op); nothing was changed",
-                                         m.filename, section.first_line - 1,
-                                         direction == Direction::up ? "up" : "down"));
-        }
-        // Statements are views into the section (no copy of a big migration), run as they are found.
+        // Statements are views into the section (no copy of a big migration), run as they are
+        // found, from their first token on: the server's error position then maps to the line.
         const auto execute = [&](db::Runner& r, const StatementView& s) {
             const db::Location where{m.filename, s.line};
+            const std::string_view text = s.text.substr(leading_trivia(s.text));
             if (s.copy_data) {
-                r.copy_in(s.text, *s.copy_data, where);
+                r.copy_in(text, *s.copy_data, where);
             } else {
-                r.exec(s.text, where);
+                r.exec(text, where);
             }
         };
         if (observer != nullptr) {
@@ -239,6 +274,8 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
                         history::record_reverted(runner, m);
                     }
                 });
+            } catch (const ConnectionLost&) {
+                throw; // the runner says whether the outcome is known
             } catch (const Error&) {
                 rethrow_with_hint(fmt::format("{} was rolled back: the database is as it was before it", m.filename));
             }
@@ -246,51 +283,7 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
                 observer->history_moved(moved);
             }
         } else {
-            // The history of a migration outside a transaction is written as it goes, on a
-            // connection of its own: whatever the migration does to its session, and however it
-            // ends, the row says how far it got.
-            db::ConnectSettings settings = m_db.settings();
-            settings.application_name = "devlogctl (migration history)";
-            db::Database book_db = db::Database::open(settings);
-            db::RunnerOptions book_options;
-            book_options.interruptible = false; // it must record an interruption too
-            db::Runner book(book_db, book_options);
-            const bool up = direction == Direction::up;
-            if (up) {
-                book.transaction([&] {
-                    if (const auto moved = history::ensure(book); !moved.empty() && observer != nullptr) {
-                        observer->history_moved(moved);
-                    }
-                    history::record_started(book, m, step.statements);
-                });
-            }
-            int done = 0;
-            for_each_statement(section.sql, section.first_line, [&](const StatementView& s) {
-                try {
-                    execute(runner, s);
-                } catch (const Error& e) {
-                    std::string hint = fmt::format("{} runs outside a transaction: ", m.filename);
-                    hint += done == 0 ? "none of its statements ran"
-                                      : fmt::format("its statements before line {} stay applied", s.line);
-                    if (up) {
-                        try {
-                            history::record_stopped(book, m, done, e.what());
-                        } catch (const Error&) { // NOLINT(bugprone-empty-catch): the row already says "stopped"
-                        }
-                        hint += ". Fix the cause, then run 'devlogctl migrate up --retry-failed'";
-                    }
-                    rethrow_with_hint(hint);
-                }
-                ++done;
-                if (up) {
-                    history::record_progress(book, m, done);
-                }
-            });
-            if (up) {
-                history::record_finished(book, m, elapsed_ms(started));
-            } else {
-                book.transaction([&] { history::record_reverted(book, m); });
-            }
+            run_outside_transaction(runner, m, section, step, execute);
         }
         runner.reset_session();
         step.execution_ms = elapsed_ms(started);
@@ -299,6 +292,72 @@ std::vector<Step> Migrator::run(const std::vector<std::int64_t>& versions, Direc
         }
     }
     return steps;
+}
+
+void Migrator::run_outside_transaction(db::Runner& runner, const Migration& m, const Section& section, Step& step,
+                                       const std::function<void(db::Runner&, const StatementView&)>& execute)
+{
+    // The history of a migration outside a transaction is written as it goes, on a connection of
+    // its own: whatever the migration does to its session, and however it ends, the row says how
+    // far it got (for a down section too: until it finishes, the migration is not reverted).
+    Observer* observer = m_options.observer;
+    const bool up = step.direction == Direction::up;
+    const auto started = std::chrono::steady_clock::now();
+    db::ConnectSettings settings = m_db.settings();
+    settings.application_name = "devlogctl (migration history)";
+    db::Database book_db = db::Database::open(settings);
+    db::RunnerOptions book_options;
+    book_options.interruptible = false; // it must record an interruption too
+    db::Runner book(book_db, book_options);
+    book.transaction([&] {
+        if (const auto moved = history::ensure(book); !moved.empty() && observer != nullptr) {
+            observer->history_moved(moved);
+        }
+        if (up) {
+            history::record_started(book, m, step.statements);
+        } else {
+            history::record_revert_started(book, m, step.statements);
+        }
+    });
+    const std::string retry = up ? "'devlogctl migrate up --retry-failed'"
+                                 : "'devlogctl migrate up --retry-failed' (to apply it again) after restoring what "
+                                   "the down section removed";
+    int done = 0;
+    for_each_statement(section.sql, section.first_line, [&](const StatementView& s) {
+        try {
+            execute(runner, s);
+        } catch (const Error& e) {
+            std::string hint = fmt::format("{} runs outside a transaction: ", m.filename);
+            hint += done == 0 ? "none of its statements ran"
+                              : fmt::format("its statements before line {} stay applied", s.line);
+            if (runner.abandon_open_transaction()) {
+                hint += ", except those after its own BEGIN, which were rolled back";
+            }
+            try {
+                history::record_stopped(book, m, done, e.what());
+            } catch (const Error&) { // NOLINT(bugprone-empty-catch): the row already says "stopped"
+            }
+            hint += ". Fix the cause, then run " + retry;
+            rethrow_with_hint(hint);
+        }
+        ++done;
+        history::record_progress(book, m, done);
+    });
+    if (!up) {
+        book.transaction([&] { history::record_reverted(book, m); });
+        return;
+    }
+    if (const auto invalid = invalid_indexes_in(runner, section.sql); !invalid.empty()) {
+        const std::string message = fmt::format(
+            "{} ran to its end, but index {} is invalid: a CREATE INDEX CONCURRENTLY failed or was interrupted, "
+            "and IF NOT EXISTS skipped it since",
+            m.filename, invalid.front());
+        history::record_stopped(book, m, done, message);
+        throw Error(message, fmt::format("drop it (DROP INDEX CONCURRENTLY {}), then run {}; writing DROP INDEX "
+                                         "CONCURRENTLY IF EXISTS before the CREATE makes a retry safe",
+                                         invalid.front(), retry));
+    }
+    history::record_finished(book, m, elapsed_ms(started));
 }
 
 std::vector<Step> Migrator::baseline(std::int64_t version, DryRun dry_run, BaselineCheck check)

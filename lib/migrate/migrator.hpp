@@ -4,16 +4,19 @@
 
 #include "lib/migrate/migration.hpp"
 #include "lib/migrate/plan.hpp"
+#include "lib/migrate/sql_split.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace devlog::db {
 class Database;
-}
+class Runner;
+} // namespace devlog::db
 
 namespace devlog::migrate {
 
@@ -99,6 +102,8 @@ private:
     class Lock;
     const Migration& find(std::int64_t version) const;
     std::vector<Step> run(const std::vector<std::int64_t>& versions, Direction direction, DryRun dry_run);
+    void run_outside_transaction(db::Runner& runner, const Migration& m, const Section& section, Step& step,
+                                 const std::function<void(db::Runner&, const StatementView&)>& execute);
 
     db::Database& m_db;
     std::vector<Migration> m_migrations;

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <regex>
 
@@ -29,15 +28,16 @@ std::string short_checksum(const std::string& checksum)
 std::string failed_note(const HistoryRow& row)
 {
     std::string progress;
+    const char* what = row.reverting ? "its down section (revert) stopped" : "stopped";
     if (row.statements_done && row.statements_total) {
-        progress = fmt::format("stopped after {} of {} statements", *row.statements_done, *row.statements_total);
+        progress = fmt::format("{} after {} of {} statements", what, *row.statements_done, *row.statements_total);
         if (*row.statements_done == 1) {
             progress += " (statement 1 stays applied)";
         } else if (*row.statements_done > 1) {
             progress += fmt::format(" (statements 1-{} stay applied)", *row.statements_done);
         }
     } else {
-        progress = "stopped partway";
+        progress = std::string(what) + " partway";
     }
     if (row.error) {
         return progress + ": " + *row.error;
@@ -303,40 +303,6 @@ std::string normalise_name(const std::string& name)
     return m[2].matched ? normalise_part(m[1].str()) + "." + normalise_part(m[2].str()) : normalise_part(m[1].str());
 }
 
-// TEXT without the comments and blank space in front of its first token.
-std::string without_leading_comments(std::string_view text)
-{
-    std::size_t i = 0;
-    for (;;) {
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) {
-            ++i;
-        }
-        if (text.substr(i).starts_with("--")) {
-            i = text.find('\n', i);
-            if (i == std::string_view::npos) {
-                return "";
-            }
-        } else if (text.substr(i).starts_with("/*")) {
-            int depth = 0;
-            while (i < text.size()) {
-                if (text.substr(i).starts_with("/*")) {
-                    ++depth;
-                    i += 2;
-                } else if (text.substr(i).starts_with("*/")) {
-                    i += 2;
-                    if (--depth == 0) {
-                        break;
-                    }
-                } else {
-                    ++i;
-                }
-            }
-        } else {
-            return std::string(text.substr(i));
-        }
-    }
-}
-
 } // namespace
 
 std::vector<std::string> tables_created(const std::vector<Migration>& files, std::int64_t version)
@@ -363,7 +329,7 @@ std::vector<std::string> tables_created(const std::vector<Migration>& files, std
             continue;
         }
         for (const auto& statement : split_statements(m.up.sql)) {
-            const std::string text = without_leading_comments(statement.text);
+            const std::string text = statement.text.substr(leading_trivia(statement.text));
             std::smatch match;
             if (std::regex_search(text, match, k_temp)) {
                 continue;
@@ -418,7 +384,7 @@ std::string history_write(const Migration& m, Direction direction)
     return fmt::format("INSERT INTO {} (version, name, checksum, execution_ms, kind, success) VALUES ({}, {}, {}, 0, "
                        "'migrate', true)\n  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = "
                        "EXCLUDED.checksum, applied_at = now(), execution_ms = 0, kind = 'migrate', success = true, "
-                       "statements_done = NULL, statements_total = NULL, error = NULL;\n",
+                       "statements_done = NULL, statements_total = NULL, error = NULL, reverting = false;\n",
                        k_history_table, m.version, db::quote_literal(m.name), db::quote_literal(m.checksum));
 }
 
@@ -434,6 +400,7 @@ std::string dry_run_script(const std::vector<const Migration*>& migrations, Dire
     }
     if (direction == Direction::up) {
         out += "-- the history table (when it does not exist yet)\n";
+        out += "CREATE SCHEMA IF NOT EXISTS devlogctl;\n";
         out += embedded_sql("migrate/bookkeeping.sql");
         out += "\n";
     }

@@ -29,6 +29,7 @@ struct HistoryRow
     std::optional<int> statements_done;
     std::optional<int> statements_total;
     std::optional<std::string> error; // why it stopped; none while running or when the process died
+    bool reverting = false;           // it was the down section that did not finish
 };
 
 enum class State

@@ -351,6 +351,23 @@ std::vector<Statement> split_statements(std::string_view sql, int first_line)
     return out;
 }
 
+std::size_t leading_trivia(std::string_view statement)
+{
+    std::size_t i = 0;
+    while (i < statement.size()) {
+        if (is_space(statement[i])) {
+            ++i;
+        } else if (statement.substr(i, 2) == "--") {
+            i = std::min(statement.find('\n', i), statement.size());
+        } else if (statement.substr(i, 2) == "/*") {
+            i = block_comment_end(statement, i);
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
 std::optional<std::string> transaction_control(std::string_view statement)
 {
     std::array<std::string_view, 3> w{};

@@ -57,6 +57,10 @@ void for_each_statement(std::string_view sql, int first_line, const std::functio
 // again.
 std::vector<Statement> split_statements(std::string_view sql, int first_line = 1);
 
+// How many bytes of STATEMENT (a Statement::text, which keeps its leading comments) come before
+// its first token: whitespace, -- comments and nested /* */ comments.
+std::size_t leading_trivia(std::string_view statement);
+
 // When STATEMENT (a Statement::text) begins or ends a transaction, its command in upper case
 // ("BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE TRANSACTION",
 // "COMMIT PREPARED", "ROLLBACK PREPARED"); nullopt otherwise, also for SAVEPOINT, RELEASE and

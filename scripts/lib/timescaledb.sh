@@ -76,53 +76,55 @@ _tsdb_build() (
   set -euo pipefail
   umask 022
   base=$1 name=$2
-  tmp=$(mktemp -d "$base/.build-$name.XXXXXX")
+  tmp=$(mktemp -d "$base/.build-$name.XXXXXX") || exit 1
   trap 'rm -rf "$tmp"' EXIT
   # Interrupted: clean up, then die of the signal, so that the caller stops too.
   trap 'rm -rf "$tmp"; trap - EXIT INT; kill -INT $BASHPID' INT
   trap 'rm -rf "$tmp"; trap - EXIT TERM; kill -TERM $BASHPID' TERM
-  chmod 755 "$tmp"
+  chmod 755 "$tmp" || exit 1
+  # set -e does nothing here: the caller runs this in a `||` context, where bash ignores errexit
+  # even in subshells. Every step ends in `|| exit 1` instead.
   # TimescaleDB's CMake asks git about the enclosing repository: let it find none.
   export GIT_CEILING_DIRECTORIES=$tmp
   P=$tmp/prefix
   set -x
-  mkdir -p "$P/lib/postgresql" "$P/share/postgresql" "$P/include" "$tmp/src"
-  cp -a /usr/lib/postgresql/15 "$P/lib/postgresql/"
-  cp -a /usr/share/postgresql/15 "$P/share/postgresql/"
-  ln -s /usr/include/postgresql "$P/include/postgresql"
+  mkdir -p "$P/lib/postgresql" "$P/share/postgresql" "$P/include" "$tmp/src" || exit 1
+  cp -a /usr/lib/postgresql/15 "$P/lib/postgresql/" || exit 1
+  cp -a /usr/share/postgresql/15 "$P/share/postgresql/" || exit 1
+  ln -s /usr/include/postgresql "$P/include/postgresql" || exit 1
   pg_config=$P/lib/postgresql/15/bin/pg_config
   # PostgreSQL finds its files relative to the binary: P's pg_config names P's directories.
-  libdir=$("$pg_config" --pkglibdir)
-  extdir=$("$pg_config" --sharedir)/extension
-  [ "$libdir" = "$P/lib/postgresql/15/lib" ]
-  [ -f "$("$pg_config" --includedir-server)/postgres.h" ]
+  libdir=$("$pg_config" --pkglibdir) || exit 1
+  extdir=$("$pg_config" --sharedir)/extension || exit 1
+  [ "$libdir" = "$P/lib/postgresql/15/lib" ] || exit 1
+  [ -f "$("$pg_config" --includedir-server)/postgres.h" ] || exit 1
   for v in $TSDB_OLD $TSDB_NEW; do
-    tar -xJf "$_tsdb_vendor/timescaledb-$v-src.tar.xz" -C "$tmp/src"
+    tar -xJf "$_tsdb_vendor/timescaledb-$v-src.tar.xz" -C "$tmp/src" || exit 1
     cmake -S "$tmp/src/timescaledb-$v" -B "$tmp/build-$v" -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=Release \
       -DPG_CONFIG="$pg_config" -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF -DWARNINGS_AS_ERRORS=OFF \
-      -DLINTER=OFF -DSEND_TELEMETRY_DEFAULT=OFF
+      -DLINTER=OFF -DSEND_TELEMETRY_DEFAULT=OFF || exit 1
     # make, not cmake --build: cmake 3.25 returns 0 when make is interrupted.
-    make -C "$tmp/build-$v" -j2
+    make -C "$tmp/build-$v" -j2 || exit 1
   done
   # The old version's versioned files only, so that the newest loader and control file win.
-  DESTDIR=$tmp/stage cmake --install "$tmp/build-$TSDB_OLD"
-  cp -p "$tmp/stage$libdir/timescaledb-$TSDB_OLD.so" "$tmp/stage$libdir/timescaledb-tsl-$TSDB_OLD.so" "$libdir/"
-  cp -p "$tmp/stage$extdir/timescaledb--$TSDB_OLD.sql" "$extdir/"
-  cmake --install "$tmp/build-$TSDB_NEW"
+  DESTDIR=$tmp/stage cmake --install "$tmp/build-$TSDB_OLD" || exit 1
+  cp -p "$tmp/stage$libdir/timescaledb-$TSDB_OLD.so" "$tmp/stage$libdir/timescaledb-tsl-$TSDB_OLD.so" "$libdir/" || exit 1
+  cp -p "$tmp/stage$extdir/timescaledb--$TSDB_OLD.sql" "$extdir/" || exit 1
+  cmake --install "$tmp/build-$TSDB_NEW" || exit 1
   for f in "$libdir"/timescaledb{,-tsl}-{$TSDB_OLD,$TSDB_NEW}.so "$extdir"/timescaledb--{$TSDB_OLD,$TSDB_NEW}.sql; do
     [ -f "$f" ] || { echo "missing after the install: $f"; exit 1; }
   done
-  grep -qx "default_version = '$TSDB_NEW'" "$extdir/timescaledb.control"
-  rm -rf "$tmp/src" "$tmp/build-$TSDB_OLD" "$tmp/build-$TSDB_NEW" "$tmp/stage"
-  (cd "$tmp" && find prefix -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) >"$tmp/SHA256SUMS"
-  sums=$(sha256sum <"$tmp/SHA256SUMS")
-  { _tsdb_key_text; echo "SHA256SUMS ${sums%% *}"; } >"$tmp/COMPLETE" # written last
+  grep -qx "default_version = '$TSDB_NEW'" "$extdir/timescaledb.control" || exit 1
+  rm -rf "$tmp/src" "$tmp/build-$TSDB_OLD" "$tmp/build-$TSDB_NEW" "$tmp/stage" || exit 1
+  (cd "$tmp" && find prefix -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) >"$tmp/SHA256SUMS" || exit 1
+  sums=$(sha256sum <"$tmp/SHA256SUMS") || exit 1
+  { _tsdb_key_text && echo "SHA256SUMS ${sums%% *}"; } >"$tmp/COMPLETE" || exit 1 # written last
   if [ -e "$base/$name" ]; then # a broken earlier build: out of the way first
-    old=$(mktemp -d "$base/.old-$name.XXXXXX")
-    mv "$base/$name" "$old/"
-    rm -rf "$old"
+    old=$(mktemp -d "$base/.old-$name.XXXXXX") || exit 1
+    mv "$base/$name" "$old/" || exit 1
+    rm -rf "$old" || exit 1
   fi
-  mv "$tmp" "$base/$name"
+  mv "$tmp" "$base/$name" || exit 1
 )
 
 # _tsdb_check_inputs: the tarballs are there and are the expected ones; sets _tsdb_pg_version.

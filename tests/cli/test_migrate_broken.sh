@@ -117,4 +117,62 @@ assert_contains "$err" "devlogctl: error: unknown command 'bogus' (commands: up,
 run nosuch
 assert_rc 2
 assert_contains "$err" "devlogctl: error: unknown command 'nosuch' (commands: migrate, completion"
+# The error names the failing line also below comment lines, and in a CR LF file.
+url=$(new_db)
+rm -f "$T/mig"/*.sql
+printf -- '-- migrate:up\nCREATE TABLE a (id int);\n-- one\n-- two\n/* three */\nSELECT id,\n  nosuchcol FROM a;\n' >"$T/mig/0001_lines.sql"
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "devlogctl: error: 0001_lines.sql:7: column \"nosuchcol\" does not exist"
+printf -- '-- migrate:up\r\nCREATE TABLE a (id int);\r\n-- one\r\n-- two\r\nSELECT id,\r\n  nosuchcol FROM a;\r\n' >"$T/mig/0001_lines.sql"
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_contains "$err" "devlogctl: error: 0001_lines.sql:6: column \"nosuchcol\" does not exist"
+
+# An empty section anywhere in the run is refused before anything runs (and by --dry-run).
+printf -- '-- migrate:up\nCREATE TABLE a (id int);\n' >"$T/mig/0001_lines.sql"
+printf -- '-- migrate:up\n\n' >"$T/mig/0002_empty.sql"
+run --database-url "$url" migrate --migrations-dir "$T/mig" up --dry-run
+assert_rc 1
+assert_contains "$err" "0002_empty.sql:1: the up section is empty"
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 1
+assert_eq "" "$(sql "$url" "SELECT to_regclass('a')")" "0001 must not run when 0002 is refused"
+
+# A transaction:false down section that stops midway: status says so; nothing claims it reverted.
+rm -f "$T/mig"/*.sql
+cat >"$T/mig/0001_two.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE a (id int);
+CREATE TABLE b (id int);
+-- migrate:down transaction:false
+DROP TABLE a;
+DROP TABLE nosuch;
+DROP TABLE b;
+SQL
+run --database-url "$url" migrate --migrations-dir "$T/mig" up
+assert_rc 0
+run --database-url "$url" migrate --migrations-dir "$T/mig" down
+assert_rc 1
+assert_contains "$err" "0001_two.sql:6: table \"nosuch\" does not exist"
+assert_contains "$err" "its statements before line 6 stay applied"
+run --database-url "$url" migrate --migrations-dir "$T/mig" status --format csv
+assert_contains "$out" "0001,two,failed,"
+assert_contains "$out" "its down section (revert) stopped after 1 of 3 statements (statement 1 stays applied)"
+run --database-url "$url" migrate --migrations-dir "$T/mig" verify
+assert_rc 4
+
+# A database whose devlogctl schema a DBA created beforehand: no CREATE on the database needed.
+url=$(new_db)
+role="owner_$$"
+sql "$DEVLOG_TEST_PG_URL" "CREATE ROLE $role LOGIN PASSWORD 'owner-pw'" >/dev/null
+trap 'sql "$DEVLOG_TEST_PG_URL" "DROP ROLE IF EXISTS $role" >/dev/null 2>&1; _cleanup' EXIT
+sql "$url" "CREATE SCHEMA devlogctl AUTHORIZATION $role; GRANT CREATE ON SCHEMA public TO $role;
+  REVOKE CREATE ON DATABASE \"$(basename "${url%%\?*}")\" FROM PUBLIC" >/dev/null
+owner_url=$(sed -E "s#//[^@]*@#//$role:owner-pw@#" <<<"$url")
+printf -- '-- migrate:up\nCREATE TABLE a (id int);\n' >"$T/mig/0001_two.sql"
+run --database-url "$owner_url" migrate --migrations-dir "$T/mig" up
+assert_rc 0
+assert_eq 1 "$(sql "$url" "SELECT count(*) FROM devlogctl.schema_migrations")" "history in the pre-created schema"
+sql "$url" "DROP OWNED BY $role CASCADE" >/dev/null
 pass

@@ -161,8 +161,21 @@ TEST_CASE("Runner lock_timeout")
         blocker_seen = blocker;
     };
 
+    SUBCASE("outside a transaction a statement is not retried unless the caller says it is atomic")
+    {
+        db::Runner runner(db, options);
+        try {
+            runner.exec("ALTER TABLE t ADD COLUMN c int", {"m.sql", 5});
+            FAIL("expected LockTimeout");
+        } catch (const LockTimeout& e) {
+            CHECK(std::string(e.what()).starts_with("m.sql:5: could not get a lock within 300 ms; blocked by pid " +
+                                                    std::to_string(holder_pid)));
+        }
+        CHECK(attempts.empty());
+    }
     SUBCASE("gives up after the retries, naming the session that holds the lock")
     {
+        options.retry_outside_transaction = true;
         db::Runner runner(db, options);
         try {
             runner.exec("ALTER TABLE t ADD COLUMN c int", {"m.sql", 5});
@@ -172,7 +185,8 @@ TEST_CASE("Runner lock_timeout")
             CHECK(message.starts_with("m.sql:5: could not get a lock within 300 ms in 2 attempts; blocked by pid " +
                                       std::to_string(holder_pid) + " (user "));
             CHECK(message.find("idle in transaction for ") != std::string::npos);
-            CHECK(message.find("last query: LOCK TABLE t IN ACCESS EXCLUSIVE MODE)") != std::string::npos);
+            CHECK(message.find("LOCK TABLE") == std::string::npos); // others' SQL only in the detail (-v)
+            CHECK(e.detail().find("last ran: LOCK TABLE t IN ACCESS EXCLUSIVE MODE") != std::string::npos);
             CHECK(std::string(e.hint()).find("pg_terminate_backend") != std::string::npos);
         }
         CHECK(attempts == std::vector<int>{2});

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+
 using namespace devlog::time;
 using namespace std::chrono_literals;
 
@@ -38,6 +40,8 @@ TEST_CASE("from_epoch")
     CHECK(from_epoch(1735787045.25) == 1735787045250000LL);
     CHECK(from_epoch(1735787045123.5) == 1735787045123500LL);
     CHECK_FALSE(from_epoch(1e300).has_value());
+    CHECK_FALSE(from_epoch(std::numeric_limits<std::int64_t>::min()).has_value());
+    CHECK(from_epoch(std::int64_t{-1}) == -1000000LL);
 }
 
 TEST_CASE("format_iso8601")
@@ -60,7 +64,7 @@ TEST_CASE("parse_duration and format_interval")
     CHECK(parse_duration("1.5h") == std::chrono::microseconds(90min));
     CHECK(parse_duration("7 days") == std::chrono::microseconds(7 * 24h));
     CHECK(parse_duration("250ms") == std::chrono::microseconds(250ms));
-    for (const char* bad : {"", "7", "7x", "yesterdayish", "-1d", "d", "0s"}) {
+    for (const char* bad : {"", "7", "7x", "yesterdayish", "-1d", "d", "0s", "1.5.5h", "."}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_duration(bad).has_value());
     }
