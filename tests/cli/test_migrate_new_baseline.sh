@@ -22,7 +22,7 @@ assert_contains "$(cat "$T/new.err")" "--migrations-dir"
 url=$(new_db)
 run --database-url "$url" migrate up --migrations-dir "$T/mig"
 assert_rc 1
-assert_contains "$err" "devlogctl: error: $expected:9: the up section is empty"
+assert_contains "$err" "devlogctl: error: $expected:11: the up section is empty"
 assert_eq "" "$(sql "$url" "SELECT to_regclass('devlogctl.schema_migrations')")" "history after the refusal"
 # A comment-only migration (golang-migrate ships one) is a deliberate no-op: recorded, with a warning.
 printf -- '-- migrate:up\n-- nothing to do for PostgreSQL\n' >"$T/mig/$expected"
