@@ -30,6 +30,9 @@ void register_global(CLI::App& app, Context& ctx)
     app.add_flag("-v,--verbose", g.verbosity, "More detail on stderr (failing SQL, server messages)");
     app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr");
     app.add_flag("--no-color", g.no_color, "Never use color (also: NO_COLOR environment variable)");
+    app.add_flag("--record-metrics", g.record_metrics,
+                 "Record how long devlogctl's work took in performance_metrics (also: DEVLOG_RECORD_METRICS=1, or the "
+                 "database setting devlog.record_metrics = on)");
 }
 
 db::ConnectSettings Context::connect_settings() const

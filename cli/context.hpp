@@ -27,6 +27,11 @@ enum class ExitCode : int
     drift = 4,        // migration history does not match the files
     pending = 5,      // pending migrations (migrate verify --strict)
     lock_timeout = 6, // another process held the lock too long
+    unhealthy = 7,    // status found problems
+    unavailable = 8,  // TimescaleDB is not available (not installed, not preloaded, not allowed)
+    rejected = 9,     // import finished but skipped bad records
+    queue_full = 10,  // collect: the queue reached --max-queue-size; collection paused
+    upload_incomplete = 11, // upload: the server stayed unreachable until --timeout; events stay queued
 };
 
 struct GlobalOptions
@@ -37,6 +42,7 @@ struct GlobalOptions
     int verbosity = 0;
     bool quiet = false;
     bool no_color = false;
+    bool record_metrics = false; // --record-metrics: write performance_metrics (lib/stats/perf_metrics.hpp)
 };
 
 class Context
@@ -67,15 +73,30 @@ public:
     void warn(const std::string& message) const;
     bool stdout_color() const;
     bool stderr_color() const;
+    // How stdout_sink() renders: color, and the terminal's width when stdout is one (for commands
+    // that render tables themselves, e.g. one table per batch with --follow).
+    output::RenderOptions stdout_options() const;
 
 private:
-    output::RenderOptions stdout_options() const;
     mutable std::unique_ptr<output::ConsoleReporter> m_reporter; // made on first use, after parsing
 };
 
 // Adds --database-url, --connect-timeout, --format, -v, -q, --no-color, --version to APP.
 void register_global(CLI::App& app, Context& ctx);
 void register_migrate(CLI::App& app, Context& ctx);
+void register_timescale(CLI::App& app, Context& ctx);
+void register_status(CLI::App& app, Context& ctx);
+void register_import(CLI::App& app, Context& ctx);
+void register_query(CLI::App& app, Context& ctx);
+void register_stats(CLI::App& app, Context& ctx);
+void register_partition(CLI::App& app, Context& ctx);
+void register_maintain(CLI::App& app, Context& ctx);
+// Adds `stats queries` and `stats connections` to the stats group (creates it when absent): call
+// it after register_stats.
+void register_stats_maintenance(CLI::App& app, Context& ctx);
+void register_collect(CLI::App& app, Context& ctx);
+void register_upload(CLI::App& app, Context& ctx); // upload and queue
+void register_roles(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
 
 } // namespace devlog::cli

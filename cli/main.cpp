@@ -85,9 +85,22 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     devlog::cli::register_global(app, ctx);
     devlog::cli::register_migrate(app, ctx);
+    devlog::cli::register_timescale(app, ctx);
+    devlog::cli::register_status(app, ctx);
+    devlog::cli::register_import(app, ctx);
+    devlog::cli::register_query(app, ctx);
+    devlog::cli::register_stats(app, ctx);
+    devlog::cli::register_partition(app, ctx);
+    devlog::cli::register_maintain(app, ctx);
+    devlog::cli::register_stats_maintenance(app, ctx);
+    devlog::cli::register_collect(app, ctx);
+    devlog::cli::register_upload(app, ctx);
+    devlog::cli::register_roles(app, ctx);
     devlog::cli::register_completion(app, ctx);
     app.footer("Exit codes: 0 ok, 1 failure, 2 usage error, 3 cannot connect, 4 drift found, 5 pending "
-               "migrations (verify --strict), 6 lock timeout, 130/143 interrupted (SIGINT/SIGTERM).\nSee "
+               "migrations (verify --strict), 6 lock timeout, 7 unhealthy (status), 8 TimescaleDB not available, "
+               "9 import finished with rejected records, 10 queue full (collect), 11 upload incomplete, "
+               "130/143 interrupted (SIGINT/SIGTERM).\nSee "
                "devlogctl(1) and devlogctl-COMMAND(1).");
     // Parse errors take the same path as every other error: "devlogctl: error: ..." and a hint.
     app.failure_message([&ctx](const CLI::App* root, const CLI::Error& e) {
@@ -109,6 +122,8 @@ int main(int argc, char** argv)
         return report(ctx, e, ExitCode::drift);
     } catch (const devlog::LockTimeout& e) {
         return report(ctx, e, ExitCode::lock_timeout);
+    } catch (const devlog::UnavailableError& e) {
+        return report(ctx, e, ExitCode::unavailable);
     } catch (const devlog::Interrupted& e) {
         report(ctx, e, ExitCode::failure);
         return 128 + e.signal();

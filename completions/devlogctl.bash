@@ -6,10 +6,21 @@ _devlogctl() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$w" in
-            --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps) ((i++)); continue ;;
+            --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps|--chunk-interval|--compress-after|--segment-by|--order-by|--retain|--reorder-index|--hourly-refresh-every|--hourly-refresh-start|--hourly-refresh-end|--daily-refresh-every|--daily-refresh-start|--daily-refresh-end|--older-than|--newer-than|--from|--input-format|--project|--max-errors|--rejects|--workers|--batch-rows|--batch-bytes|--max-record-bytes|--since|--until|--session|--agent|--type|--severity|--tag|--data|--columns|--limit|--order|--follow-window|--prices|--bucket|--by|--sort|--period|--ahead|--batch-size|--batch-delay|--lock-retries|--retain-metrics|--summaries-every|--skip|--source|--queue|--max-queue-size|--upload-interval|--rescan-interval|--max-batches|--timeout|--writer|--reader) ((i++)); continue ;;
         esac
         case "$path:$w" in
             ':migrate') path='migrate' ;;
+            ':timescale') path='timescale' ;;
+            ':status') path='status' ;;
+            ':import') path='import' ;;
+            ':query') path='query' ;;
+            ':stats') path='stats' ;;
+            ':partition') path='partition' ;;
+            ':maintain') path='maintain' ;;
+            ':collect') path='collect' ;;
+            ':upload') path='upload' ;;
+            ':queue') path='queue' ;;
+            ':roles') path='roles' ;;
             ':completion') path='completion' ;;
             'migrate:up') path='migrate up' ;;
             'migrate:status') path='migrate status' ;;
@@ -17,23 +28,118 @@ _devlogctl() {
             'migrate:verify') path='migrate verify' ;;
             'migrate:new') path='migrate new' ;;
             'migrate:baseline') path='migrate baseline' ;;
+            'timescale:setup') path='timescale setup' ;;
+            'timescale:hypertable') path='timescale hypertable' ;;
+            'timescale:compression') path='timescale compression' ;;
+            'timescale:retention') path='timescale retention' ;;
+            'timescale:reorder') path='timescale reorder' ;;
+            'timescale:aggregates') path='timescale aggregates' ;;
+            'timescale:jobs') path='timescale jobs' ;;
+            'timescale compression:enable') path='timescale compression enable' ;;
+            'timescale compression:disable') path='timescale compression disable' ;;
+            'timescale compression:compress') path='timescale compression compress' ;;
+            'timescale compression:decompress') path='timescale compression decompress' ;;
+            'timescale retention:set') path='timescale retention set' ;;
+            'timescale retention:remove') path='timescale retention remove' ;;
+            'timescale reorder:set') path='timescale reorder set' ;;
+            'timescale reorder:remove') path='timescale reorder remove' ;;
+            'timescale aggregates:create') path='timescale aggregates create' ;;
+            'timescale aggregates:refresh') path='timescale aggregates refresh' ;;
+            'timescale aggregates:drop') path='timescale aggregates drop' ;;
+            'timescale jobs:list') path='timescale jobs list' ;;
+            'timescale jobs:run') path='timescale jobs run' ;;
+            'timescale jobs:pause') path='timescale jobs pause' ;;
+            'timescale jobs:resume') path='timescale jobs resume' ;;
+            'import:events') path='import events' ;;
+            'query:events') path='query events' ;;
+            'query:sessions') path='query sessions' ;;
+            'query:timeline') path='query timeline' ;;
+            'query:usage') path='query usage' ;;
+            'query:prices') path='query prices' ;;
+            'stats:storage') path='stats storage' ;;
+            'stats:compression') path='stats compression' ;;
+            'stats:chunks') path='stats chunks' ;;
+            'stats:jobs') path='stats jobs' ;;
+            'stats:aggregates') path='stats aggregates' ;;
+            'stats:queries') path='stats queries' ;;
+            'stats:connections') path='stats connections' ;;
+            'partition:setup') path='partition setup' ;;
+            'collect:sources') path='collect sources' ;;
+            'queue:status') path='queue status' ;;
+            'roles:setup') path='roles setup' ;;
         esac
     done
     case "$prev" in
         --format) COMPREPLY=($(compgen -W 'table json ndjson csv' -- "$cur")); return ;;
         --migrations-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps) return ;;
+        --input-format) COMPREPLY=($(compgen -W 'ndjson json csv' -- "$cur")); return ;;
+        --order) COMPREPLY=($(compgen -W 'asc desc' -- "$cur")); return ;;
+        --by) COMPREPLY=($(compgen -W 'agent type project' -- "$cur")); return ;;
+        --sort) COMPREPLY=($(compgen -W 'total p95' -- "$cur")); return ;;
+        --period) COMPREPLY=($(compgen -W 'day month' -- "$cur")); return ;;
+        --skip) COMPREPLY=($(compgen -W 'timescaledb partitions strays retention rollups connections summaries' -- "$cur")); return ;;
+        --database-url|--connect-timeout|--format|--migrations-dir|--lock-timeout|--ddl-lock-timeout|--ddl-retries|--to|--steps|--chunk-interval|--compress-after|--segment-by|--order-by|--retain|--reorder-index|--hourly-refresh-every|--hourly-refresh-start|--hourly-refresh-end|--daily-refresh-every|--daily-refresh-start|--daily-refresh-end|--older-than|--newer-than|--from|--input-format|--project|--max-errors|--rejects|--workers|--batch-rows|--batch-bytes|--max-record-bytes|--since|--until|--session|--agent|--type|--severity|--tag|--data|--columns|--limit|--order|--follow-window|--prices|--bucket|--by|--sort|--period|--ahead|--batch-size|--batch-delay|--lock-retries|--retain-metrics|--summaries-every|--skip|--source|--queue|--max-queue-size|--upload-interval|--rescan-interval|--max-batches|--timeout|--writer|--reader) return ;;
     esac
     case "$path" in
-        '') opts='migrate completion -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color' ;;
-        'migrate') opts='up status down verify new baseline -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
-        'migrate up') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --to --dry-run --retry-failed --allow-out-of-order' ;;
-        'migrate status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
-        'migrate down') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --steps --dry-run' ;;
-        'migrate verify') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --strict' ;;
-        'migrate new') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
-        'migrate baseline') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --dry-run --force' ;;
-        'completion') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color' ;;
+        '') opts='migrate timescale status import query stats partition maintain collect upload queue roles completion -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'migrate') opts='up status down verify new baseline -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate up') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --to --dry-run --retry-failed --allow-out-of-order' ;;
+        'migrate status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate down') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --steps --dry-run' ;;
+        'migrate verify') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --strict' ;;
+        'migrate new') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries' ;;
+        'migrate baseline') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --migrations-dir --lock-timeout --ddl-lock-timeout --ddl-retries --dry-run --force' ;;
+        'timescale') opts='setup hypertable compression retention reorder aggregates jobs -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale setup') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --chunk-interval --compress-after --segment-by --order-by --no-compression --retain --no-retention --reorder-index --no-reorder --no-aggregates --hourly-refresh-every --hourly-refresh-start --hourly-refresh-end --daily-refresh-every --daily-refresh-start --daily-refresh-end --replace-aggregates --dry-run' ;;
+        'timescale hypertable') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --chunk-interval --dry-run' ;;
+        'timescale compression') opts='enable disable compress decompress -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale compression enable') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --compress-after --segment-by --order-by --dry-run' ;;
+        'timescale compression disable') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --dry-run' ;;
+        'timescale compression compress') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --older-than --dry-run' ;;
+        'timescale compression decompress') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --newer-than --dry-run' ;;
+        'timescale retention') opts='set remove -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale retention set') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --retain --dry-run' ;;
+        'timescale retention remove') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --dry-run' ;;
+        'timescale reorder') opts='set remove -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale reorder set') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --reorder-index --dry-run' ;;
+        'timescale reorder remove') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --dry-run' ;;
+        'timescale aggregates') opts='create refresh drop -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale aggregates create') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --hourly-refresh-every --hourly-refresh-start --hourly-refresh-end --daily-refresh-every --daily-refresh-start --daily-refresh-end --replace-aggregates --dry-run' ;;
+        'timescale aggregates refresh') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --from --to --dry-run' ;;
+        'timescale aggregates drop') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --dry-run' ;;
+        'timescale jobs') opts='list run pause resume -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale jobs list') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale jobs run') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries --due' ;;
+        'timescale jobs pause') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'timescale jobs resume') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ddl-lock-timeout --ddl-retries' ;;
+        'status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'import') opts='events -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'import events') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --input-format --project --create-projects --max-errors --rejects --workers --batch-rows --batch-bytes --max-record-bytes' ;;
+        'query') opts='events sessions timeline usage prices -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'query events') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --since --until --project --session --agent --type --severity --tag --data --columns --explain --analyze --limit --order --follow --follow-window' ;;
+        'query sessions') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --since --until --project --session --agent --type --severity --tag --data --columns --explain --analyze --limit --prices' ;;
+        'query timeline') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --since --until --project --session --agent --type --severity --tag --data --columns --explain --analyze --bucket --by --chart --no-chart' ;;
+        'query usage') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --since --until --project --session --agent --type --severity --tag --data --columns --explain --analyze --by --prices' ;;
+        'query prices') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --prices' ;;
+        'stats') opts='storage compression chunks jobs aggregates queries connections -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'stats storage') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'stats compression') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --chunks' ;;
+        'stats chunks') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'stats jobs') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'stats aggregates') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'stats queries') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --limit --sort --since' ;;
+        'stats connections') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --history --since' ;;
+        'partition') opts='setup -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'partition setup') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --period --ahead --batch-size --batch-delay --lock-timeout --lock-retries --keep-old --abort --dry-run' ;;
+        'maintain') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --ahead --retain --retain-metrics --summaries-every --skip --lock-timeout --lock-retries --dry-run' ;;
+        'collect') opts='sources -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --source --no-default-sources --content --queue --max-queue-size --upload --daemon --upload-interval --rescan-interval --no-inotify --batch-size --max-batches --timeout' ;;
+        'collect sources') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --source --no-default-sources --content --queue --max-queue-size --upload --daemon --upload-interval --rescan-interval --no-inotify --batch-size --max-batches --timeout' ;;
+        'upload') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --queue --batch-size --max-batches --timeout' ;;
+        'queue') opts='status -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --queue' ;;
+        'queue status') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --queue' ;;
+        'roles') opts='setup -h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
+        'roles setup') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics --writer --reader --dry-run' ;;
+        'completion') opts='-h --help --version --database-url --connect-timeout --format -v --verbose -q --quiet --no-color --record-metrics' ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

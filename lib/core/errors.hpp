@@ -69,6 +69,14 @@ class LockTimeout : public Error
     using Error::Error;
 };
 
+// Something the command needs is not available on the server or not allowed here: TimescaleDB not
+// installed, not in shared_preload_libraries, too old, or CREATE EXTENSION not permitted.
+// cli/main.cpp exits 8. The hint says what an operator does about it.
+class UnavailableError : public Error
+{
+    using Error::Error;
+};
+
 // A failure that is worth retrying as is: a serialization failure (40001) or deadlock (40P01) rolled
 // the transaction back. Import and upload retry these; other callers report them like SqlError.
 class RetryableError : public SqlError

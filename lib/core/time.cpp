@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <string>
 
 namespace devlog::time {
 namespace {
@@ -72,6 +74,20 @@ int digits(std::string_view s, std::size_t& pos, int n)
     return value;
 }
 
+// The fraction of a second written as DIGITS (after the point) in microseconds, rounded as
+// PostgreSQL's timestamp input rounds it (ParseFractionalSecond: rint(strtod(".DIGITS") * 1e6),
+// the double's nearest, ties to even): ".1234567" is 123457, ".9999995" a whole second (1000000).
+Micros fraction_micros(std::string_view digits)
+{
+    std::string text = "0.";
+    text.append(digits);
+    double value = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc{}) {
+        return 0; // not reached: "0." and digits always parse
+    }
+    return static_cast<Micros>(std::rint(value * 1e6));
+}
+
 } // namespace
 
 std::optional<Micros> parse_iso8601(std::string_view s, Offset offset)
@@ -115,20 +131,14 @@ std::optional<Micros> parse_iso8601(std::string_view s, Offset offset)
         }
         if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
             ++pos;
-            int count = 0;
+            const std::size_t start = pos;
             while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-                if (count < 6) {
-                    fraction = fraction * 10 + (s[pos] - '0');
-                }
-                ++count;
                 ++pos;
             }
-            if (count == 0) {
+            if (pos == start) {
                 return std::nullopt;
             }
-            for (int i = count; i < 6; ++i) {
-                fraction *= 10;
-            }
+            fraction = fraction_micros(s.substr(start, pos - start));
         }
     }
     Micros offset_us = 0;

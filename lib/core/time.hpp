@@ -21,8 +21,9 @@ enum class Offset
 };
 
 // ISO-8601 / RFC 3339: "2025-01-02", "2025-01-02T03:04:05Z", "2025-01-02 03:04:05.123456+02:00",
-// offsets "Z", "+HH:MM", "+HHMM", "+HH"; a fraction of any length (kept to the microsecond,
-// truncated). A date alone is midnight UTC. nullopt for anything else, including impossible dates
+// offsets "Z", "+HH:MM", "+HHMM", "+HH"; a fraction of any length, rounded to the microsecond as
+// PostgreSQL rounds it (".1234567" is .123457, ".9999995" the next second). A date alone is
+// midnight UTC. nullopt for anything else, including impossible dates
 // (2025-02-30) and, with Offset::required, a time without an offset.
 std::optional<Micros> parse_iso8601(std::string_view text, Offset offset = Offset::required);
 

@@ -79,63 +79,6 @@ int lines_before(std::string_view statement, int position)
 
 } // namespace
 
-std::string Location::text() const
-{
-    if (file.empty()) {
-        return "";
-    }
-    return line > 0 ? fmt::format("{}:{}", file, line) : file;
-}
-
-std::string format_duration(milliseconds duration)
-{
-    const auto ms = duration.count();
-    if (ms % 1000 == 0) {
-        return fmt::format("{} s", ms / 1000);
-    }
-    if (ms > 1000) {
-        return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
-    }
-    return fmt::format("{} ms", ms);
-}
-
-Result::Result(pg_result* result) : m_result(result, &PQclear) {}
-
-std::size_t Result::rows() const
-{
-    return m_result ? static_cast<std::size_t>(PQntuples(m_result.get())) : 0;
-}
-
-int Result::columns() const
-{
-    return m_result ? PQnfields(m_result.get()) : 0;
-}
-
-std::optional<std::string> Result::get(std::size_t row, int column) const
-{
-    const int r = static_cast<int>(row);
-    if (!m_result || r >= PQntuples(m_result.get()) || column >= PQnfields(m_result.get()) ||
-        PQgetisnull(m_result.get(), r, column) != 0) {
-        return std::nullopt;
-    }
-    return std::string(PQgetvalue(m_result.get(), r, column),
-                       static_cast<std::size_t>(PQgetlength(m_result.get(), r, column)));
-}
-
-std::string Result::command() const
-{
-    return m_result ? PQcmdStatus(m_result.get()) : "";
-}
-
-std::int64_t Result::affected() const
-{
-    if (!m_result) {
-        return 0;
-    }
-    const char* tuples = PQcmdTuples(m_result.get());
-    return (tuples != nullptr && *tuples != '\0') ? std::stoll(tuples) : 0;
-}
-
 struct Runner::Impl
 {
     Impl(pqxx::connection_base& conn, std::function<void(const Notice&)> on_notice)
@@ -206,13 +149,74 @@ Result Runner::exec(std::string_view sql, const Location& where, const std::vect
     return run(sql, where, params, nullptr);
 }
 
+std::uint64_t Runner::stream(std::string_view sql, const Location& where, const std::vector<Param>& params,
+                             const std::function<void(const Result&)>& on_row, const std::function<void()>& on_wait)
+{
+    RowStream rows{on_row, on_wait};
+    try {
+        run_once(sql, where, params, nullptr, &rows);
+    } catch (const LockWaitTimedOut& e) {
+        if (m_in_transaction) {
+            throw; // transaction() decides
+        }
+        wait_before_retry(1, e, false); // throws LockTimeout
+    }
+    return rows.rows;
+}
+
 Result Runner::copy_in(std::string_view sql, std::string_view data, const Location& where)
 {
-    return run(sql, where, {}, &data);
+    const std::span<const std::string_view> pieces(&data, 1);
+    return run(sql, where, {}, &pieces);
+}
+
+Result Runner::copy_in(std::string_view sql, std::span<const std::string_view> pieces, const Location& where)
+{
+    return run(sql, where, {}, &pieces);
+}
+
+bool Runner::send_copy_data(std::span<const std::string_view> pieces)
+{
+    // Non-blocking, a chunk at a time, each flushed before the next: libpq's buffer stays small,
+    // and a signal is seen even while the server does not read (a lock wait in mid-COPY).
+    constexpr std::size_t k_chunk = 256 * 1024;
+    PGconn* pg = m_impl->pg;
+    PQsetnonblocking(pg, 1);
+    const auto wait_writable = [&]() {
+        pollfd fds[2] = {{PQsocket(pg), POLLOUT | POLLIN, 0}, {interrupt::wake_fd(), POLLIN, 0}};
+        const int ready = ::poll(fds, m_options.interruptible ? 2 : 1, -1);
+        if (ready < 0 && errno != EINTR) {
+            return false;
+        }
+        if ((fds[0].revents & POLLIN) != 0) {
+            PQconsumeInput(pg); // notices or an early error: read them so the server never blocks on us
+        }
+        return !(m_options.interruptible && (fds[1].revents & POLLIN) != 0);
+    };
+    bool ok = true;
+    for (const auto piece : pieces) {
+        for (std::size_t at = 0; ok && at < piece.size(); at += k_chunk) {
+            const auto n = std::min(k_chunk, piece.size() - at);
+            if (PQputCopyData(pg, piece.data() + at, static_cast<int>(n)) < 0) {
+                PQsetnonblocking(pg, 0);
+                return true; // the connection is gone: ending the COPY says so
+            }
+            int pending = 0;
+            while (ok && (pending = PQflush(pg)) == 1) {
+                ok = wait_writable();
+            }
+            if (pending < 0) {
+                PQsetnonblocking(pg, 0);
+                return true; // the connection is gone: ending the COPY says so
+            }
+        }
+    }
+    PQsetnonblocking(pg, 0);
+    return ok && !(m_options.interruptible && interrupt::received() != 0);
 }
 
 Result Runner::run(std::string_view sql, const Location& where, const std::vector<Param>& params,
-                   const std::string_view* copy_data)
+                   const std::span<const std::string_view>* copy_data)
 {
     if (m_in_transaction) {
         return run_once(sql, where, params, copy_data); // transaction() retries the whole body
@@ -228,14 +232,15 @@ Result Runner::run(std::string_view sql, const Location& where, const std::vecto
     }
 }
 
-void Runner::begin()
+Result Runner::begin(std::string_view begin_sql)
 {
     if (m_in_transaction) {
         throw std::logic_error("Runner::transaction() does not nest");
     }
     m_in_transaction = true; // set first: a failure below must still roll back
-    run_once("BEGIN", {}, {}, nullptr);
+    Result begun = run_once(begin_sql, {}, {}, nullptr);
     apply_lock_timeout(true);
+    return begun;
 }
 
 void Runner::commit()
@@ -382,7 +387,7 @@ std::string Runner::describe_blockers()
 }
 
 Result Runner::run_once(std::string_view sql, const Location& where, const std::vector<Param>& params,
-                        const std::string_view* copy_data)
+                        const std::span<const std::string_view>* copy_data, RowStream* rows)
 {
     if (m_options.interruptible && interrupt::received() != 0) {
         interrupt::check(where.file.empty() ? nullptr : fmt::format("before {}", where.text()).c_str());
@@ -390,7 +395,7 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
     PGconn* pg = m_impl->pg;
     const std::string statement(sql);
     int sent = 0;
-    if (params.empty()) {
+    if (params.empty() && rows == nullptr) {
         sent = PQsendQuery(pg, statement.c_str());
     } else {
         std::vector<const char*> values;
@@ -411,6 +416,9 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
     if (sent == 0) {
         throw lost(first_line(PQerrorMessage(pg)));
     }
+    if (rows != nullptr && PQsetSingleRowMode(pg) == 0) {
+        throw std::logic_error("Runner::stream: single-row mode refused");
+    }
 
     const bool probing = m_options.lock_timeout.has_value();
     const auto started = Clock::now();
@@ -424,6 +432,12 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
 
     // Waits for the next result, cancelling on a signal and asking who blocks us meanwhile.
     const auto next_result = [&]() -> PGresult* {
+        if (rows != nullptr && rows->on_wait && !cancel_sent && PQisBusy(pg) != 0) {
+            PQconsumeInput(pg); // what has arrived already
+            if (PQisBusy(pg) != 0) {
+                rows->on_wait(); // the rows so far go out before we wait for more
+            }
+        }
         while (PQisBusy(pg) != 0) {
             int timeout = -1;
             if (probing) {
@@ -455,23 +469,65 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
 
     Result last;
     std::unique_ptr<PGresult, decltype(&PQclear)> failed(nullptr, &PQclear);
-    while (PGresult* raw = next_result()) {
+    const auto cancel = [&]() {
+        if (!cancel_sent) {
+            char error[256];
+            PQcancel(m_impl->cancel_handle(), error, sizeof error);
+            cancel_sent = true;
+        }
+    };
+    // A stream's consumer failed: stop the statement, read what is left so the connection is
+    // usable (a transaction rolls back), pass the exception on.
+    const auto abandon = [&]() {
+        cancel();
+        while (PGresult* rest = PQgetResult(pg)) {
+            PQclear(rest);
+        }
+    };
+    for (;;) {
+        PGresult* raw = nullptr;
+        try {
+            raw = next_result();
+        } catch (...) { // on_wait threw
+            abandon();
+            throw;
+        }
+        if (raw == nullptr) {
+            break;
+        }
         switch (PQresultStatus(raw)) {
+        case PGRES_SINGLE_TUPLE: {
+            const Result row(raw);
+            if (m_options.interruptible && interrupt::received() != 0) {
+                cancel(); // a signal while rows pour in (no wait to notice it in): the rest is skipped
+            }
+            if (!cancel_sent) {
+                ++rows->rows;
+                try {
+                    rows->on_row(row);
+                } catch (...) {
+                    abandon();
+                    throw;
+                }
+            }
+            break;
+        }
         case PGRES_COPY_IN: {
             PQclear(raw);
-            constexpr std::size_t k_chunk = 1 << 20; // PQputCopyData takes an int length
-            bool delivered = true;
+            int ended = 1;
             if (copy_data != nullptr) {
-                for (std::size_t at = 0; delivered && at < copy_data->size(); at += k_chunk) {
-                    const std::size_t n = std::min(k_chunk, copy_data->size() - at);
-                    delivered = PQputCopyData(pg, copy_data->data() + at, static_cast<int>(n)) == 1;
+                if (send_copy_data(*copy_data)) {
+                    ended = PQputCopyEnd(pg, nullptr);
+                } else { // interrupted: end the COPY with an error, and stop a lock wait that keeps it
+                    char error[256];
+                    PQcancel(m_impl->cancel_handle(), error, sizeof error);
+                    cancel_sent = true;
+                    ended = PQputCopyEnd(pg, "interrupted");
                 }
-                delivered = delivered && PQputCopyEnd(pg, nullptr) == 1;
             } else {
-                delivered =
-                    PQputCopyEnd(pg, "COPY FROM STDIN needs data: devlogctl has none for this statement") == 1;
+                ended = PQputCopyEnd(pg, "COPY FROM STDIN needs data: devlogctl has none for this statement");
             }
-            if (!delivered) {
+            if (ended != 1) { // the data did not go out: the connection is gone
                 throw lost(first_line(PQerrorMessage(pg)));
             }
             break;
@@ -501,6 +557,10 @@ Result Runner::run_once(std::string_view sql, const Location& where, const std::
         throw lost(first_line(failed ? PQresultErrorMessage(failed.get()) : PQerrorMessage(pg)));
     }
     if (!failed) {
+        if (rows != nullptr && cancel_sent) { // cancelled too late to fail: rows were skipped all the same
+            const std::string what = where.text();
+            interrupt::check(what.empty() ? nullptr : what.c_str());
+        }
         if (m_in_transaction && PQtransactionStatus(pg) == PQTRANS_IDLE) {
             m_in_transaction = false;
             const std::string what = where.text();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -97,23 +98,43 @@ public:
     // up; names the blocking session), ConnectionLost, Interrupted (the statement was cancelled).
     Result exec(std::string_view sql, const Location& where = {}, const std::vector<Param>& params = {});
 
+    // Runs SQL (one statement) and hands its rows to ON_ROW one at a time as they arrive (libpq's
+    // single-row mode): the server runs it to completion as it runs psql's statements (parallel
+    // workers included, which a cursor forgoes), and no more than a few rows sit in memory. ON_WAIT
+    // (optional) is called before waiting for more rows: flush output there. When ON_ROW or ON_WAIT
+    // throws, the statement is cancelled and the exception passes on. Returns the number of rows.
+    // Errors as exec(); a lock timeout is not retried (rows went out).
+    std::uint64_t stream(std::string_view sql, const Location& where, const std::vector<Param>& params,
+                         const std::function<void(const Result&)>& on_row, const std::function<void()>& on_wait = {});
     // Runs SQL, a COPY ... FROM STDIN, sending DATA (text or csv rows, as in the statement) as its input.
     Result copy_in(std::string_view sql, std::string_view data, const Location& where = {});
+    // The same with the input given as PIECES sent one after another (binary COPY: header, rows,
+    // trailer). The data goes out in chunks while the server reads it; a signal meanwhile cancels
+    // the COPY (Interrupted), also when the server has stopped reading (waiting for a row lock).
+    Result copy_in(std::string_view sql, std::span<const std::string_view> pieces, const Location& where = {});
 
     // Runs BODY between BEGIN and COMMIT (with SET LOCAL lock_timeout); rolls back when BODY or the
     // COMMIT throws. When a statement of BODY times out waiting for a lock, everything is rolled
     // back and BODY runs again from the start (it must be re-runnable), up to lock_retries times.
     template <typename F> auto transaction(F&& body) -> std::invoke_result_t<F&>
     {
+        return transaction_as("BEGIN", [&](const Result&) { return body(); });
+    }
+    // transaction() begun with BEGIN_SQL, a constant such as "BEGIN ISOLATION LEVEL REPEATABLE READ,
+    // READ ONLY; SELECT ..." (several statements: one round trip) instead of BEGIN. BODY gets the
+    // result of BEGIN_SQL's last statement.
+    template <typename F>
+    auto transaction_as(std::string_view begin_sql, F&& body) -> std::invoke_result_t<F&, const Result&>
+    {
         for (int attempt = 1;; ++attempt) {
             try {
-                begin();
-                if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-                    body();
+                const Result begun = begin(begin_sql);
+                if constexpr (std::is_void_v<std::invoke_result_t<F&, const Result&>>) {
+                    body(begun);
                     commit();
                     return;
                 } else {
-                    auto result = body();
+                    auto result = body(begun);
                     commit();
                     return result;
                 }
@@ -157,12 +178,21 @@ private:
     };
 
     Result run(std::string_view sql, const Location& where, const std::vector<Param>& params,
-               const std::string_view* copy_data);
+               const std::span<const std::string_view>* copy_data);
+    // Rows of stream(): the callbacks and the count so far.
+    struct RowStream
+    {
+        const std::function<void(const Result&)>& on_row;
+        const std::function<void()>& on_wait;
+        std::uint64_t rows = 0;
+    };
     Result run_once(std::string_view sql, const Location& where, const std::vector<Param>& params,
-                    const std::string_view* copy_data);
+                    const std::span<const std::string_view>* copy_data, RowStream* rows = nullptr);
+    // Sends PIECES as COPY data; false when a signal arrived first (the COPY must then be failed).
+    bool send_copy_data(std::span<const std::string_view> pieces);
     [[noreturn]] void throw_error(const pg_result* result, const std::string& statement, const Location& where,
                                   bool cancel_sent);
-    void begin();
+    Result begin(std::string_view begin_sql);
     void commit();
     void rollback_quietly() noexcept;
     void apply_lock_timeout(bool local);

@@ -64,10 +64,12 @@ $missing"
 
 # The exit codes in --help, the man page and the README agree on the numbers.
 run --help
-for code in "1 failure" "2 usage error" "3 cannot connect" "4 drift" "5 pending" "6 lock timeout" "130/143 interrupted"; do
+for code in "1 failure" "2 usage error" "3 cannot connect" "4 drift" "5 pending" "6 lock timeout" "7 unhealthy" \
+  "8 TimescaleDB not available" "9 import finished with rejected records" "10 queue full" "11 upload incomplete" \
+  "130/143 interrupted"; do
   assert_contains "$out" "$code" "--help exit codes"
 done
-for n in 0 1 2 3 4 5 6; do
+for n in 0 1 2 3 4 5 6 7 8 9 10 11; do
   grep -q "^\*$n\*" "$src/man/devlogctl.1.scd" || fail "man page lacks exit status $n"
   grep -q "^| $n " "$src/README.md" || fail "README lacks exit code $n"
 done

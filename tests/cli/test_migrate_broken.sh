@@ -116,7 +116,9 @@ assert_rc 2
 assert_contains "$err" "devlogctl: error: unknown command 'bogus' (commands: up, status, down, verify, new, baseline)"
 run nosuch
 assert_rc 2
-assert_contains "$err" "devlogctl: error: unknown command 'nosuch' (commands: migrate, completion"
+# The list grows with every command group: its ends are enough.
+assert_contains "$err" "devlogctl: error: unknown command 'nosuch' (commands: migrate, "
+assert_contains "$err" ", completion)"
 # The error names the failing line also below comment lines, and in a CR LF file.
 url=$(new_db)
 rm -f "$T/mig"/*.sql

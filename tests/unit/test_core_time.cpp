@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <string>
+#include <utility>
 
 using namespace devlog::time;
 using namespace std::chrono_literals;
@@ -11,7 +13,10 @@ TEST_CASE("parse_iso8601")
 {
     CHECK(parse_iso8601("1970-01-01T00:00:00Z") == 0);
     CHECK(parse_iso8601("2025-01-02T03:04:05Z") == 1735787045000000LL);
-    CHECK(parse_iso8601("2025-01-02T03:04:05.123456789Z") == 1735787045123456LL);
+    CHECK(parse_iso8601("2025-01-02T03:04:05.123456789Z") == 1735787045123457LL);
+    CHECK(parse_iso8601("2025-01-02T03:04:05.123456Z") == 1735787045123456LL);
+    CHECK(parse_iso8601("2025-01-02T03:04:05,25Z") == 1735787045250000LL);
+    CHECK(parse_iso8601("2025-01-02T03:04:05.000000000000000000000000001Z") == 1735787045000000LL);
     CHECK(parse_iso8601("2025-01-02T03:04:05.5Z") == 1735787045500000LL);
     CHECK(parse_iso8601("2025-01-02 05:04:05+02:00") == 1735787045000000LL);
     CHECK(parse_iso8601("2025-01-01T22:04:05-0500") == 1735787045000000LL);
@@ -20,6 +25,30 @@ TEST_CASE("parse_iso8601")
     CHECK(parse_iso8601("2025-01-02") == 1735776000000000LL);
     CHECK(parse_iso8601("1969-12-31T23:59:59.999999Z") == -1);
     CHECK(parse_iso8601("2024-02-29T00:00:00Z").has_value());
+    SUBCASE("fractions round as PostgreSQL rounds them")
+    {
+        // What PostgreSQL 15 answers for '2026-01-01 23:59:59<fraction>+00'::timestamptz:
+        // rint(fraction * 1e6) of the double, ties to even, carried into the next second.
+        const Micros second = *parse_iso8601("2026-01-01T23:59:59Z");
+        const std::pair<const char*, Micros> cases[] = {{".1234567", 123457},
+                                                        {".1234565", 123456},
+                                                        {".1234575", 123458},
+                                                        {".0000005", 0},
+                                                        {".0000015", 2},
+                                                        {".0000025", 2},
+                                                        {".0000035", 4},
+                                                        {".9999995", 1000000},
+                                                        {".9999994", 999999},
+                                                        {".12345650000001", 123457},
+                                                        {".1234564999999999999", 123456},
+                                                        {".5000005", 500000},
+                                                        {".2500005", 250000}};
+        for (const auto& [fraction, micros] : cases) {
+            CAPTURE(fraction);
+            CHECK(parse_iso8601(std::string("2026-01-01T23:59:59") + fraction + "Z") == second + micros);
+        }
+        CHECK(format_iso8601(*parse_iso8601("2026-01-01T23:59:59.9999995Z")) == "2026-01-02T00:00:00.000000Z");
+    }
     SUBCASE("refused")
     {
         for (const char* bad : {"", "2025", "2025-13-01", "2025-02-29", "2025-01-02T03:04:05", "2025-01-02T25:00Z",

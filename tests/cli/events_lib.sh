@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# Helpers for the partition, maintain and rollup tests (source after lib.sh).
+
+# seed_events URL DAYS PER_DAY [OFFSET]: two projects (once) and DAYS * PER_DAY events spread
+# evenly over the DAYS days before now (minus OFFSET, an interval), with every metric shape the
+# rollup contract must survive: numbers, fractions, strings, negatives, huge values, no metrics.
+seed_events() {
+  local url=$1 days=$2 per_day=$3 offset=${4:-0 seconds}
+  sql "$url" "INSERT INTO projects (name, full_name, repo_url, repo_owner, repo_name)
+              VALUES ('devlog', 'codervisor/devlog', 'https://x/devlog', 'codervisor', 'devlog'),
+                     ('other', 'codervisor/other', 'https://x/other', 'codervisor', 'other')
+              ON CONFLICT DO NOTHING" >/dev/null
+  sql "$url" "
+    INSERT INTO agent_events (timestamp, event_type, agent_id, agent_version, session_id, project_id, metrics, severity, tags)
+    SELECT now() - interval '$offset' - (g * interval '1 day') / $per_day,
+           (ARRAY['llm_response', 'tool_use', 'file_read', 'command_execute'])[1 + g % 4],
+           (ARRAY['claude-code', 'codex', 'github-copilot'])[1 + g % 3],
+           '1.0',
+           md5('session' || (g / 7)::text)::uuid,
+           (SELECT id FROM projects ORDER BY id OFFSET g % 2 LIMIT 1),
+           CASE g % 6
+             WHEN 0 THEN jsonb_build_object('promptTokens', g % 900, 'responseTokens', g % 250, 'cacheReadTokens', g % 4000,
+                                            'cacheCreationTokens', g % 50, 'tokenCount', g % 900 + g % 250 + g % 4000 + g % 50,
+                                            'durationMs', (g % 7000) + 0.25, 'cost', (g % 97) / 1000.0)
+             WHEN 1 THEN jsonb_build_object('promptTokens', '12', 'durationMs', -5, 'cost', 'free')
+             WHEN 2 THEN jsonb_build_object('tokenCount', 1e15, 'durationMs', 12.5, 'responseTokens', 10.6)
+             WHEN 3 THEN '{}'::jsonb
+             ELSE NULL END,
+           CASE WHEN g % 11 = 0 THEN 'error' WHEN g % 5 = 0 THEN 'warning' END,
+           ARRAY['t' || (g % 3)]
+    FROM generate_series(1, $days * $per_day) AS g" >/dev/null
+}
+
+# rows_digest URL [TABLE]: one md5 over every row of TABLE (default agent_events), by key.
+rows_digest() {
+  sql "$1" "SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t.id, t.timestamp), ''))
+            FROM ${2:-agent_events} AS t"
+}
+
+# rollups_match URL: the plain rollups hold exactly what the contract's GROUP BY over the raw rows
+# gives (tests/fixtures/rollup/contract.sql), hourly and daily; fails the test with the difference.
+rollups_match() {
+  local url=$1 width table diff
+  local fixture="${DEVLOG_SOURCE_DIR:?}/tests/fixtures/rollup/contract.sql"
+  for width in hour day; do
+    [ "$width" = hour ] && table=agent_events_hourly || table=agent_events_daily
+    # duration_ms_sum is a double: summed in another order it may differ in the last bits.
+    diff=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -v width="1 $width" <<SQL
+CREATE TEMP VIEW expected AS $(cat "$fixture");
+CREATE TEMP VIEW cmp_expected AS SELECT bucket, project_id, agent_id, event_type, event_count, error_count, session_count,
+  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
+  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM expected;
+CREATE TEMP VIEW cmp_actual AS SELECT bucket, project_id, agent_id, event_type, event_count, error_count, session_count,
+  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
+  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM $table;
+SELECT 'missing: ' || x::text FROM (SELECT * FROM cmp_expected EXCEPT ALL SELECT * FROM cmp_actual) x
+UNION ALL
+SELECT 'extra: ' || x::text FROM (SELECT * FROM cmp_actual EXCEPT ALL SELECT * FROM cmp_expected) x
+LIMIT 10;
+SQL
+    ) || fail "comparing $table with the contract failed"
+    [ -z "$diff" ] || fail "$table differs from the contract's GROUP BY:
+$diff"
+    [ "$(sql "$url" "SELECT count(*) > 0 FROM $table")" = t ] || fail "$table is empty"
+  done
+}

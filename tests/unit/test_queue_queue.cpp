@@ -1,0 +1,177 @@
+#include "lib/queue/queue.hpp"
+
+#include "lib/core/errors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace devlog;
+using namespace devlog::queue;
+
+namespace {
+
+struct TempQueue
+{
+    std::string path = (std::filesystem::temp_directory_path() /
+                        ("devlog-queue-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)) / "q.db")
+                           .string();
+    ~TempQueue() { std::filesystem::remove_all(std::filesystem::path(path).parent_path()); }
+    static int& counter()
+    {
+        static int n = 0;
+        return n;
+    }
+};
+
+Item response(const char* key, time::Micros ts, std::int64_t tokens)
+{
+    Item item;
+    item.event.id = uuid_v5(devlog_namespace(), key);
+    item.event.timestamp = ts;
+    item.event.event_type = "llm_response";
+    item.event.agent_id = "claude-code";
+    item.event.agent_version = "1";
+    item.event.metrics = "{\"tokenCount\":" + std::to_string(tokens) + "}";
+    item.event.tags = std::vector<std::string>{"a", "b"};
+    item.project = "project:x";
+    item.tokens = tokens;
+    return item;
+}
+
+Checkpoint cp(const std::string& file, std::int64_t offset)
+{
+    Checkpoint c;
+    c.path = file;
+    c.source = "claude-code";
+    c.offset = offset;
+    c.size = offset;
+    c.head_hash = "h";
+    c.state = "{}";
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("Queue: the ledger keeps one copy per id, the largest usage, the first timestamp")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> first{response("r1", 100, 10), response("r2", 100, 5), response("r1", 200, 8)};
+    auto s = q.commit(first, cp("f", 10), {});
+    CHECK(s.inserted == 2);
+    CHECK(s.duplicates == 1);
+    REQUIRE(q.checkpoint("f"));
+    CHECK(q.checkpoint("f")->offset == 10);
+
+    // A larger copy before upload: updated in place, still a plain new event, first timestamp kept.
+    std::vector<Item> grown{response("r1", 300, 20)};
+    s = q.commit(grown, cp("f", 20), {});
+    CHECK(s.updated == 1);
+    CHECK(grown[0].event.timestamp == 100);
+    auto rows = q.claim(10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].item.tokens == 20);
+    CHECK(rows[0].item.event.timestamp == 100);
+    CHECK_FALSE(rows[0].correction);
+    CHECK(rows[0].item.event.tags == std::vector<std::string>{"a", "b"});
+
+    // Claimed (maybe on the server already), then grown: the row becomes a correction and survives the ack.
+    std::vector<Item> again{response("r1", 400, 30)};
+    q.commit(again, cp("f", 30), {});
+    q.acknowledge(rows);
+    auto left = q.claim(10);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].correction);
+    CHECK(left[0].item.tokens == 30);
+    q.acknowledge(left);
+    CHECK(q.status().events == 0);
+
+    // Grown after upload: queued as a correction; smaller or equal copies are duplicates.
+    std::vector<Item> late{response("r2", 999, 7), response("r2", 999, 7), response("r2", 999, 6)};
+    s = q.commit(late, cp("f", 40), {});
+    CHECK(s.corrections == 1);
+    CHECK(s.duplicates == 2);
+    const auto correction = q.claim(10);
+    REQUIRE(correction.size() == 1);
+    CHECK(correction[0].correction);
+    CHECK(correction[0].item.event.timestamp == 100);
+    q.reject(correction[0], "bad");
+    const auto status = q.status();
+    CHECK(status.events == 0);
+    CHECK(status.rejected == 1);
+    CHECK(status.ledger == 2);
+}
+
+TEST_CASE("Queue: events and their checkpoint commit together or not at all")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> ok{response("r1", 1, 1)};
+    q.commit(ok, cp("f", 10), {});
+    {
+        Connection c(t.path); // the checkpoint of file "boom" cannot be written
+        c.exec("CREATE TRIGGER boom BEFORE INSERT ON files WHEN NEW.path = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    }
+    std::vector<Item> lost{response("r2", 1, 1), response("r1", 1, 5)};
+    CHECK_THROWS_AS(q.commit(lost, cp("boom", 20), {}), Error);
+    const auto s = q.status();
+    CHECK(s.events == 1);
+    CHECK(s.ledger == 1);
+    CHECK_FALSE(q.checkpoint("boom"));
+    CHECK(q.claim(10).at(0).item.tokens == 1);
+}
+
+TEST_CASE("Queue: a group of commits is one transaction, rolled back whole when one fails")
+{
+    TempQueue t;
+    Queue q(t.path);
+    Connection reader(t.path);
+    auto events = reader.prepare("SELECT count(*) FROM events");
+    auto count = [&] {
+        events.step();
+        const auto n = events.int64(0);
+        events.reset();
+        return n;
+    };
+    q.begin_group();
+    std::vector<Item> a{response("a", 1, 1)};
+    std::vector<Item> b{response("b", 1, 1), response("a", 1, 1)};
+    q.commit(a, cp("fa", 10), {});
+    const auto s = q.commit(b, cp("fb", 10), {});
+    CHECK(s.inserted == 1); // the group sees its own earlier commits
+    CHECK(s.duplicates == 1);
+    CHECK(count() == 0); // nothing visible before end_group
+    q.end_group();
+    CHECK(count() == 2);
+    CHECK(q.checkpoint("fb"));
+
+    {
+        Connection c(t.path);
+        c.exec("CREATE TRIGGER boom BEFORE INSERT ON files WHEN NEW.path = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    }
+    q.begin_group();
+    std::vector<Item> c{response("c", 1, 1)};
+    std::vector<Item> d{response("d", 1, 1)};
+    q.commit(c, cp("fc", 10), {});
+    CHECK_THROWS_AS(q.commit(d, cp("boom", 10), {}), Error);
+    q.end_group(); // the group is gone already: nothing to commit
+    CHECK(count() == 2);
+    CHECK_FALSE(q.checkpoint("fc"));
+    CHECK(q.status().ledger == 2);
+}
+
+TEST_CASE("Queue: refuses a queue from a newer devlogctl")
+{
+    TempQueue t;
+    {
+        Queue q(t.path);
+    }
+    {
+        Connection c(t.path);
+        c.exec("PRAGMA user_version = 99");
+    }
+    CHECK_THROWS_WITH_AS(Queue{t.path}, ("the queue " + t.path + " was written by a newer devlogctl (queue format 99, this one knows 1)").c_str(),
+                         Error);
+}

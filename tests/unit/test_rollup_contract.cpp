@@ -1,0 +1,56 @@
+#include "lib/rollup/contract.hpp"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+
+using namespace devlog;
+
+TEST_CASE("rollup::select_sql names the contract's columns, in order")
+{
+    const std::string sql = rollup::select_sql(rollup::time_bucket_expression(std::chrono::hours(1)), "agent_events");
+    CHECK(sql.starts_with("SELECT time_bucket(INTERVAL '1 hour', \"timestamp\") AS bucket, project_id, agent_id, "
+                          "event_type,"));
+    CHECK(sql.ends_with("FROM agent_events\nGROUP BY time_bucket(INTERVAL '1 hour', \"timestamp\"), project_id, "
+                        "agent_id, event_type"));
+    std::vector<std::string> names = {"bucket", "project_id", "agent_id", "event_type"};
+    const std::regex as(R"( AS ([a-z_]+)\b)");
+    for (auto it = std::sregex_iterator(sql.begin(), sql.end(), as); it != std::sregex_iterator(); ++it) {
+        if ((*it)[1] != "bucket") {
+            names.push_back((*it)[1]);
+        }
+    }
+    REQUIRE(names.size() == rollup::k_columns.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        CHECK(names[i] == rollup::k_columns[i].name);
+    }
+    // Every metric is read defensively: typed before it is cast.
+    CHECK(sql.find("CASE WHEN jsonb_typeof(metrics -> 'durationMs') = 'number' THEN CASE WHEN (metrics -> "
+                   "'durationMs')::numeric BETWEEN 0 AND 10000000000") != std::string::npos);
+    CHECK(sql.find("metrics->>") == std::string::npos);
+    CHECK(sql.find("avg(") == std::string::npos);
+    CHECK(rollup::relation_comment("agent_events_daily", std::chrono::hours(24)).find(rollup::k_marker) !=
+          std::string::npos);
+}
+
+TEST_CASE("rollup::metric reads one metric with the contract's range, for any alias")
+{
+    CHECK(rollup::metric("e", "tokenCount") ==
+          "CASE WHEN jsonb_typeof(e.metrics -> 'tokenCount') = 'number' THEN CASE WHEN (e.metrics -> 'tokenCount')::numeric "
+          "BETWEEN 0 AND 1000000000 THEN (e.metrics -> 'tokenCount')::numeric END END");
+    CHECK(rollup::metric("", "cost").find("(metrics -> 'cost')::numeric BETWEEN 0 AND 1000000 THEN") != std::string::npos);
+    CHECK(rollup::metric("r", "durationMs").find("BETWEEN 0 AND 10000000000") != std::string::npos);
+    // select_sql sums exactly these expressions.
+    const std::string sql = rollup::select_sql("b", "s");
+    for (const char* key : {"promptTokens", "responseTokens", "cacheReadTokens", "cacheCreationTokens", "tokenCount",
+                            "durationMs", "cost"}) {
+        CHECK(sql.find(rollup::metric("", key)) != std::string::npos);
+    }
+    CHECK_THROWS_AS(rollup::metric("e", "linesAdded"), std::invalid_argument);
+}
+
+TEST_CASE("rollup::date_bin_expression gives time_bucket's buckets on plain PostgreSQL")
+{
+    CHECK(rollup::date_bin_expression(std::chrono::hours(24)) ==
+          "date_bin(INTERVAL '1 day', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00:00+00')");
+}
