@@ -1,5 +1,6 @@
 #include "lib/queue/queue.hpp"
 
+#include "lib/core/crash_point.hpp"
 #include "lib/core/errors.hpp"
 
 #include <fmt/format.h>
@@ -220,6 +221,7 @@ template <typename F> void Queue::write(F&& body)
 {
     if (!m_group) {
         m_db.transaction(body);
+        crash::point("queue.committed");
         return;
     }
     try {
@@ -228,6 +230,7 @@ template <typename F> void Queue::write(F&& body)
         abort_group();
         throw;
     }
+    crash::point("queue.grouped");
 }
 
 void Queue::begin_group()
@@ -248,6 +251,7 @@ void Queue::end_group()
             throw;
         }
         m_group = false;
+        crash::point("queue.committed");
     }
 }
 

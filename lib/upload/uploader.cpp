@@ -1,5 +1,6 @@
 #include "lib/upload/uploader.hpp"
 
+#include "lib/core/crash_point.hpp"
 #include "lib/core/embedded.hpp"
 #include "lib/core/errors.hpp"
 #include "lib/core/interrupt.hpp"
@@ -371,12 +372,14 @@ private:
     void deliver(std::span<const queue::Row> rows)
     {
         const auto written = m_session->write(rows);
+        crash::point("upload.written");
         for (const auto& [i, message] : written.refused) {
             m_queue.reject(rows[i], message);
             m_reporter.warn(fmt::format("the server refused event {}: {}; it was moved to the queue's rejected table",
                                         rows[i].item.event.id.str(), message));
         }
         m_queue.acknowledge(rows); // the rejected ones are no longer queued
+        crash::point("upload.acknowledged");
         const auto refused = static_cast<std::int64_t>(written.refused.size());
         m_result.sent += static_cast<std::int64_t>(rows.size()) - refused;
         m_result.rejected += refused;

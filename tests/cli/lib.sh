@@ -123,6 +123,15 @@ sql_is() {
   [ "$(sql "$1" "$3" 2>/dev/null)" = "$2" ]
 }
 
+# advisory_locks_are URL APPLICATION N: true when the sessions named APPLICATION (a LIKE pattern)
+# hold N advisory locks in URL's database; for wait_for. Counting every advisory lock on the
+# server is wrong: tests in other databases, and TimescaleDB's job scheduler, take their own.
+advisory_locks_are() {
+  sql_is "$1" "$3" "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE '$2'
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+}
+
 # run ARGS...: runs devlogctl; sets $rc, $out (stdout) and $err (stderr). Never fails itself.
 run() {
   set +e

@@ -1,36 +1,59 @@
 #!/usr/bin/env bash
-# Crash safety: collect and upload are killed with SIGKILL at random points, again and again;
+# Crash safety: collect and upload die by SIGKILL at the points where an event could be lost or
+# counted twice — inside an open queue transaction, right after a queue commit, after the server
+# committed a batch the queue has not yet acknowledged, right after an acknowledgement — each
+# kill landing for certain (DEVLOG_CRASH_AT, lib/core/crash_point.hpp), then at random moments;
 # then one run finishes the job and the database holds every event exactly once with the right
-# tokens (the totals the corpus generator counted). Bounded: 10 kills, each within 2 s.
+# tokens (the totals the corpus generator counted).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/collect_fixture.sh"
 H=$T/home
 mkdir -p "$H"
 read -r _ claude_events claude_tokens < <(bash "$DEVLOG_SOURCE_DIR/bench/collect-corpus.sh" "$H" claude-code 10 100)
 read -r _ codex_events codex_tokens < <(bash "$DEVLOG_SOURCE_DIR/bench/collect-corpus.sh" "$H" codex 6 60)
+total=$((claude_events + codex_events))
 url=$(new_db)
 run --database-url "$url" -q migrate up
 
-landed=0
-kill_at_random() { # ARGS...: starts devlogctl, kills it with SIGKILL after 0.05–2 s; counts kills that landed
-  HOME=$H "$DEVLOGCTL" "$@" >/dev/null 2>&1 &
-  local pid=$! status=0
-  sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.05 + (r % 196) / 100 }')"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || status=$?
-  # 137 = killed by SIGKILL: the process was still at work (kill -0 also answers for one that
-  # has just exited and not been waited for).
-  [ "$status" -ne 137 ] || landed=$((landed + 1))
+# crash_at POINT ARGS...: runs devlogctl with the crash point armed; it must die by SIGKILL there.
+crash_at() {
+  local point=$1 status=0
+  shift
+  DEVLOG_CRASH_AT=$point HOME=$H "$DEVLOGCTL" "$@" >"$T/crash.out" 2>"$T/crash.err" || status=$?
+  [ "$status" -eq 137 ] || fail "devlogctl $* with DEVLOG_CRASH_AT=$point exited $status instead of dying there: $(cat "$T/crash.err")"
 }
-for i in 1 2 3 4 5 6; do
-  kill_at_random --database-url "$url" -q collect --upload --batch-size 150
-done
+queued() {
+  HOME=$H "$DEVLOGCTL" queue status --format csv | tr -d '\r' | awk -F, '$1 == "events" { print $2 }'
+}
+server_rows() { sql "$url" "SELECT count(*) FROM agent_events"; }
+
+# Inside the queue transaction, after the third file: nothing of it stays (SQLite rolls it back).
+crash_at queue.grouped:3 collect
+assert_eq 0 "$(queued)" "queued after dying inside the queue transaction"
+
+# The queue committed everything; collect --upload dies before uploading any of it.
+crash_at queue.committed --database-url "$url" collect --upload --batch-size 150
+assert_eq "$total" "$(queued)" "queued after dying right after the queue commit"
+assert_eq 0 "$(server_rows)" "rows on the server before any upload"
+
+# The server committed the second batch, the queue never heard of it: the next upload sends
+# those rows again and the server must store them once.
+crash_at upload.written:2 --database-url "$url" upload --batch-size 150
+assert_eq 300 "$(server_rows)" "rows on the server after dying before the second acknowledgement"
+assert_eq $((total - 150)) "$(queued)" "queued after dying before the second acknowledgement"
+
+crash_at upload.acknowledged:2 --database-url "$url" upload --batch-size 100
+assert_eq $((total - 350)) "$(queued)" "queued after dying right after an acknowledgement"
+
+# And at random moments (some of these find the work already done: that is allowed here).
 for i in 1 2 3 4; do
-  kill_at_random --database-url "$url" -q upload --batch-size 100
+  HOME=$H "$DEVLOGCTL" --database-url "$url" -q upload --batch-size 50 >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.02 + (r % 30) / 100 }')"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 done
-[ "$landed" -gt 0 ] || fail "none of the 10 kills found a process still running: the test proved nothing"
+
 collectctl collect -q
 assert_rc 0
 collectctl --database-url "$url" upload --format csv

@@ -99,7 +99,7 @@ read -r line <&"${HOLDER[0]}"
 assert_eq locked "$line" "holder"
 "$DEVLOGCTL" --database-url "$url" maintain --ahead 12 --lock-timeout 1 --lock-retries 20 >"$T/first.out" 2>"$T/first.err" &
 first=$!
-wait_for "the first maintain to take its lock" 30 sql_is "$url" 1 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+wait_for "the first maintain to take its lock" 30 advisory_locks_are "$url" 'devlogctl%' 1
 run --database-url "$url" maintain --ahead 12
 assert_rc 0
 assert_contains "$err" "another devlogctl maintain is running on this schema (server pid"

@@ -52,9 +52,9 @@ for version in 2.17.2 2.28.3; do
 
   # Another devlogctl holds the due-jobs lock: nothing done, not a failure.
   sql "$url" "SELECT alter_job($daily, next_start => now() - interval '1 minute')" >/dev/null
-  psql -X -q -d "$url" -c "SELECT pg_advisory_lock($((0x6465766c6f676a62))), pg_sleep(60)" >/dev/null 2>&1 &
+  PGAPPNAME=devlog-test-holder psql -X -q -d "$url" -c "SELECT pg_advisory_lock($((0x6465766c6f676a62))), pg_sleep(60)" >/dev/null 2>&1 &
   holder=$!
-  wait_for "the lock holder" 30 sql_is "$url" 1 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+  wait_for "the lock holder" 30 advisory_locks_are "$url" devlog-test-holder 1
   run --database-url "$url" timescale jobs run --due
   kill "$holder"
   wait "$holder" 2>/dev/null || true
