@@ -118,17 +118,45 @@ Explained explain(db::Runner& runner, const Statement& st, Explain mode, const s
     return out;
 }
 
+std::string begin_sql(bool with_projects)
+{
+    std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT "
+                      "coalesce(current_setting('devlog.record_metrics', true), '')";
+    if (with_projects) {
+        sql += ",\n(SELECT json_agg(json_build_array(p.id, p.full_name, p.repo_url) ORDER BY p.id) FROM (\n";
+        sql += embedded_sql("query/projects.sql");
+        sql += "\n) p)";
+    }
+    return sql;
+}
+
+std::vector<ProjectRow> project_rows(const std::optional<std::string>& json)
+{
+    std::vector<ProjectRow> rows;
+    if (!json) {
+        return rows; // json_agg of no rows
+    }
+    for (const auto& p : nlohmann::json::parse(*json)) {
+        rows.push_back({p.at(0).get<std::int32_t>(), p.at(1).is_string() ? p.at(1).get<std::string>() : "",
+                        p.at(2).is_string() ? p.at(2).get<std::string>() : ""});
+    }
+    return rows;
+}
+
 void resolve_projects(db::Runner& runner, EventFilter& filter)
 {
     if (filter.projects.empty()) {
         return;
     }
-    const db::Result result =
-        runner.exec(embedded_sql("query/projects.sql"), db::Location{"--project"});
     std::vector<ProjectRow> rows;
-    for (std::size_t r = 0; r < result.rows(); ++r) {
-        rows.push_back({static_cast<std::int32_t>(std::stol(result.get(r, 0).value_or("0"))),
-                        result.get(r, 1).value_or(""), result.get(r, 2).value_or("")});
+    if (Measurements* m = Measurements::current(); m != nullptr && m->projects) {
+        rows = *m->projects; // read in BEGIN's round trip
+    } else {
+        const db::Result result = runner.exec(embedded_sql("query/projects.sql"), db::Location{"--project"});
+        for (std::size_t r = 0; r < result.rows(); ++r) {
+            rows.push_back({static_cast<std::int32_t>(std::stol(result.get(r, 0).value_or("0"))),
+                            result.get(r, 1).value_or(""), result.get(r, 2).value_or("")});
+        }
     }
     filter.project_ids.clear();
     for (const auto& spec : filter.projects) {

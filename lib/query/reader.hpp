@@ -5,6 +5,7 @@
 #include "lib/core/reporter.hpp"
 #include "lib/db/runner.hpp"
 #include "lib/query/columns.hpp"
+#include "lib/query/filters.hpp"
 #include "lib/query/query.hpp"
 #include "lib/query/statement.hpp"
 
@@ -43,6 +44,8 @@ class Measurements
     void record(db::Runner& runner, Reporter& reporter, bool record);
     // devlog.record_metrics as read in the command's transaction (nullopt: not read, ask).
     std::optional<std::string> setting;
+    // The projects table, read in BEGIN's round trip when --project was given (resolve_projects).
+    std::optional<std::vector<ProjectRow>> projects;
 
     struct Ran
     {
@@ -60,18 +63,27 @@ class Measurements
     std::vector<Ran> m_ran;
 };
 
+// The statement that opens a query command's transaction: BEGIN, then one row of the database
+// setting devlog.record_metrics and, WITH_PROJECTS, the projects table as JSON (ProjectRow fields).
+std::string begin_sql(bool with_projects);
+// The projects of begin_sql's second column.
+std::vector<ProjectRow> project_rows(const std::optional<std::string>& json);
+
 // read_only for a query command: runs BODY in one read-only snapshot, then records the statements
 // it streamed (Measurements::record, when COMMON.record_metrics or the settings ask). The database
-// setting devlog.record_metrics is read in BEGIN's round trip.
+// setting devlog.record_metrics, and the projects when --project was given, are read in BEGIN's
+// round trip: a command run once per process saves a round trip and a statement on each.
 template <typename F> auto measured(db::Runner& runner, const Common& common, Reporter& reporter, F&& body)
 {
     Measurements measurements;
-    auto result = runner.transaction_as("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT "
-                                        "coalesce(current_setting('devlog.record_metrics', true), '')",
-                                        [&](const db::Result& begun) {
-                                            measurements.setting = begun.get(0, 0);
-                                            return body();
-                                        });
+    const bool with_projects = !common.filter.projects.empty();
+    auto result = runner.transaction_as(begin_sql(with_projects), [&](const db::Result& begun) {
+        measurements.setting = begun.get(0, 0);
+        if (with_projects) {
+            measurements.projects = project_rows(begun.get(0, 1));
+        }
+        return body();
+    });
     measurements.record(runner, reporter, common.record_metrics);
     return result;
 }

@@ -71,14 +71,15 @@ std::string raw_part(Statement& st, const TimelineSpec& spec, const Segment& s, 
         "           sum(({})::double precision) AS duration_ms,\n"
         "           count({}) AS duration_count,\n"
         "           sum({}) AS cost\n"
-        "    FROM agent_events e{}\n"
+        "    FROM agent_events e{}{}\n"
         "    GROUP BY {}",
         time::format_iso8601(s.range.start), time::format_iso8601(s.range.end), fmt::format(fmt::runtime(bucket), "e.timestamp"),
-        key ? fmt::format(", e.{} AS key", key) : "", rollup::metric("e", m::prompt_tokens),
-        rollup::metric("e", m::response_tokens), rollup::metric("e", m::cache_read_tokens),
-        rollup::metric("e", m::cache_creation_tokens), rollup::metric("e", m::token_count),
-        rollup::metric("e", m::duration_ms), rollup::metric("e", m::duration_ms),
-        rollup::metric("e", m::cost), sql::where(conds, "    "), key ? "1, 2" : "1");
+        key ? fmt::format(", e.{} AS key", key) : "", rollup::metric_column("n", m::prompt_tokens),
+        rollup::metric_column("n", m::response_tokens), rollup::metric_column("n", m::cache_read_tokens),
+        rollup::metric_column("n", m::cache_creation_tokens), rollup::metric_column("n", m::token_count),
+        rollup::metric_column("n", m::duration_ms), rollup::metric_column("n", m::duration_ms),
+        rollup::metric_column("n", m::cost), rollup::metrics_lateral("e", "n"), sql::where(conds, "    "),
+        key ? "1, 2" : "1");
 }
 
 } // namespace

@@ -41,7 +41,7 @@ std::string usage_ctes(Statement& st, const EventFilter& filter, std::string_vie
            ({})::bigint AS cache_creation_tokens,
            ({})::bigint AS token_count,
            {} AS cost
-    FROM agent_events e{}
+    FROM agent_events e{}{}
 ),
 responses AS (
     -- Each response once: the copy with the largest total of its four counts.
@@ -107,10 +107,10 @@ usage AS (
                 + coalesce(m.open_cache_creation, 0) * p.cache_write) / 1000000 AS estimate) c
     GROUP BY m.key
 ))",
-        rollup::metric("e", m::prompt_tokens), rollup::metric("e", m::response_tokens),
-        rollup::metric("e", m::cache_read_tokens), rollup::metric("e", m::cache_creation_tokens),
-        rollup::metric("e", m::token_count), rollup::metric("e", m::cost),
-        where(conds, "    "), key, k_total, k_total, k_total, st.bind(prices_parameter(prices)));
+        rollup::metric_column("n", m::prompt_tokens), rollup::metric_column("n", m::response_tokens),
+        rollup::metric_column("n", m::cache_read_tokens), rollup::metric_column("n", m::cache_creation_tokens),
+        rollup::metric_column("n", m::token_count), rollup::metric_column("n", m::cost),
+        rollup::metrics_lateral("e", "n"), where(conds, "    "), key, k_total, k_total, k_total, st.bind(prices_parameter(prices)));
     return out;
 }
 

@@ -8,6 +8,8 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <unordered_map>
 #include <filesystem>
 #include <sys/stat.h>
 
@@ -111,6 +113,29 @@ std::string xdg_state_home()
         throw UsageError("cannot find the queue: neither XDG_STATE_HOME nor HOME is set", "give one with --queue PATH");
     }
     return std::string(home) + "/.local/state";
+}
+
+// For each item whose id comes again later in ITEMS: the indexes of its later copies, in order.
+std::unordered_map<std::size_t, std::vector<std::size_t>> later_copies(std::span<const Item> items)
+{
+    struct Hash {
+        std::size_t operator()(const std::array<std::uint8_t, 16>& id) const noexcept
+        {
+            std::uint64_t h = 0;
+            std::memcpy(&h, id.data(), sizeof h); // UUIDv5: already a hash
+            return static_cast<std::size_t>(h);
+        }
+    };
+    std::unordered_map<std::array<std::uint8_t, 16>, std::size_t, Hash> first;
+    first.reserve(items.size());
+    std::unordered_map<std::size_t, std::vector<std::size_t>> out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto [it, fresh] = first.try_emplace(items[i].event.id.bytes, i);
+        if (!fresh) {
+            out[it->second].push_back(i);
+        }
+    }
+    return out;
 }
 
 } // namespace
@@ -279,12 +304,49 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
         m_st->next_seq.step();
         m_next_seq = m_st->next_seq.int64(0) + 1;
         m_st->next_seq.reset();
-        for (auto& item : items) {
+        const auto later = later_copies(items);
+        std::vector<bool> done(items.size(), false);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (done[i]) {
+                continue;
+            }
+            auto& item = items[i];
             const auto& id = item.event.id.bytes;
-            m_st->ledger_insert.bind_blob_ref(1, id.data(), 16).bind(2, item.event.timestamp).bind(3, item.tokens).bind(4, m_next_seq).run();
+            // The copies of a new id in this batch (a streaming response's snapshots, the records of
+            // one message) end as one queued row: the copy with the largest usage, the first copy's
+            // timestamp; counted as the one-at-a-time path counts them (updated or duplicate).
+            const auto copies = later.find(i);
+            std::size_t final_index = i;
+            std::int64_t final_tokens = item.tokens;
+            if (copies != later.end()) {
+                for (const auto j : copies->second) {
+                    if (items[j].tokens > final_tokens) {
+                        final_index = j;
+                        final_tokens = items[j].tokens;
+                    }
+                }
+            }
+            m_st->ledger_insert.bind_blob_ref(1, id.data(), 16).bind(2, item.event.timestamp).bind(3, final_tokens).bind(4, m_next_seq).run();
             if (m_db.changes() == 1) { // a new id
-                insert_queued(item, false);
                 ++stats.inserted;
+                if (copies != later.end()) {
+                    std::int64_t seen = item.tokens;
+                    for (const auto j : copies->second) {
+                        done[j] = true;
+                        if (items[j].tokens > seen) {
+                            seen = items[j].tokens;
+                            ++stats.updated;
+                        } else {
+                            ++stats.duplicates;
+                        }
+                    }
+                    if (final_index != i) {
+                        items[final_index].event.timestamp = item.event.timestamp;
+                        insert_queued(items[final_index], false);
+                        continue;
+                    }
+                }
+                insert_queued(item, false);
                 continue;
             }
             auto& get = m_st->ledger_get;

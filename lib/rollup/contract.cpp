@@ -69,6 +69,33 @@ std::string metric(std::string_view alias, std::string_view key)
                        value, max_of(key));
 }
 
+std::string metrics_lateral(std::string_view alias, std::string_view as)
+{
+    namespace m = events::metric;
+    std::string values;
+    std::string types;
+    for (const auto key : {m::prompt_tokens, m::response_tokens, m::cache_read_tokens, m::cache_creation_tokens,
+                           m::token_count, m::duration_ms, m::cost}) {
+        values += fmt::format("{}CASE WHEN jsonb_typeof(j.\"{}\") = 'number' THEN (j.\"{}\")::numeric END AS \"{}\"",
+                              values.empty() ? "" : ",\n               ", key, key, key);
+        types += fmt::format("{}\"{}\" jsonb", types.empty() ? "" : ", ", key);
+    }
+    // OFFSET 0 keeps the subquery whole: pulled up, each of its columns would be computed again at
+    // every use. A metrics value that is not an object counts as no metrics (jsonb_to_record
+    // fails on one).
+    return fmt::format("\n    CROSS JOIN LATERAL (\n        -- the metrics, each read once\n"
+                       "        SELECT {}\n"
+                       "        FROM jsonb_to_record(CASE WHEN jsonb_typeof({}.metrics) = 'object' THEN {}.metrics END)\n"
+                       "             AS j({})\n"
+                       "        OFFSET 0) AS {}",
+                       values, alias, alias, types, as);
+}
+
+std::string metric_column(std::string_view as, std::string_view key)
+{
+    return fmt::format("CASE WHEN {0}.\"{1}\" BETWEEN 0 AND {2} THEN {0}.\"{1}\" END", as, key, max_of(key));
+}
+
 std::string select_sql(std::string_view bucket_expression, std::string_view source)
 {
     namespace m = events::metric;

@@ -39,6 +39,16 @@ inline constexpr std::string_view k_max_cost = "1000000";            // USD per 
 // above, else NULL. Throws std::invalid_argument for any other key.
 std::string metric(std::string_view alias, std::string_view key);
 
+// The same numbers as metric() for a query that reads many rows: ` CROSS JOIN LATERAL (…) AS`
+// followed by AS, a subquery that reads ALIAS.metrics once per row (jsonb_to_record) and yields
+// one numeric column per contract metric, named by its key, NULL where it is not a JSON number.
+// metric_column() then applies the range. metric() looks each key up three times and casts it
+// twice; a raw-row query spends most of its time there. Never for a continuous aggregate, whose
+// definition (and so whether setup finds it changed) is metric()'s.
+std::string metrics_lateral(std::string_view alias, std::string_view as);
+// The metric KEY of metrics_lateral(…, AS): equal to metric(alias, KEY).
+std::string metric_column(std::string_view as, std::string_view key);
+
 // The SELECT list and GROUP BY of one rollup row per (bucket, project_id, agent_id, event_type)
 // over SOURCE (an agent_events relation, already quoted), with BUCKET_EXPRESSION giving the bucket
 // of "timestamp" (e.g. time_bucket(INTERVAL '1 hour', "timestamp")). Every metric is read

@@ -104,6 +104,60 @@ TEST_CASE("Queue: the ledger keeps one copy per id, the largest usage, the first
     CHECK(status.ledger == 2);
 }
 
+TEST_CASE("Queue: copies of a new id in one batch end as one row, counted as one at a time would count them")
+{
+    // r1 three times (10, 30, 20 tokens: the second is the largest), r2 twice with equal usage, r3 once.
+    const auto batch = [] {
+        std::vector<Item> items{response("r1", 100, 10), response("r2", 150, 5), response("r1", 200, 30),
+                                response("r3", 160, 1), response("r1", 300, 20), response("r2", 250, 5)};
+        items[2].event.data = R"({"snapshot":"final"})";
+        return items;
+    };
+    TempQueue together_path, apart_path;
+    Queue together(together_path.path), apart(apart_path.path);
+    auto items = batch();
+    const auto s = together.commit(items, cp("f", 10), {});
+    CHECK(s.inserted == 3);
+    CHECK(s.updated == 1);
+    CHECK(s.duplicates == 2);
+
+    CommitStats sum;
+    auto one_by_one = batch();
+    for (std::size_t i = 0; i < one_by_one.size(); ++i) {
+        const auto part = apart.commit(std::span(one_by_one).subspan(i, 1), cp("f", static_cast<std::int64_t>(i)), {});
+        sum.inserted += part.inserted;
+        sum.updated += part.updated;
+        sum.duplicates += part.duplicates;
+    }
+    CHECK(sum.inserted == s.inserted);
+    CHECK(sum.updated == s.updated);
+    CHECK(sum.duplicates == s.duplicates);
+
+    const auto a = together.claim(10);
+    const auto b = apart.claim(10);
+    REQUIRE(a.size() == 3);
+    REQUIRE(b.size() == 3);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CAPTURE(i);
+        CHECK(a[i].item.event.id == b[i].item.event.id);
+        CHECK(a[i].item.event.timestamp == b[i].item.event.timestamp);
+        CHECK(a[i].item.tokens == b[i].item.tokens);
+        CHECK(a[i].item.event.data == b[i].item.event.data);
+        CHECK(a[i].item.event.metrics == b[i].item.event.metrics);
+    }
+    CHECK(a[0].item.tokens == 30);
+    CHECK(a[0].item.event.timestamp == 100);
+    CHECK(a[0].item.event.data == R"({"snapshot":"final"})");
+
+    // Copies of an id the ledger knows already take the one-at-a-time path: 30 known, then 40, 35.
+    std::vector<Item> known{response("r1", 400, 40), response("r1", 500, 35)};
+    const auto k = together.commit(known, cp("f", 20), {});
+    CHECK(k.inserted == 0);
+    CHECK(k.corrections + k.updated == 1);
+    CHECK(k.duplicates == 1);
+    CHECK(together.status().ledger == 3);
+}
+
 TEST_CASE("Queue: events and their checkpoint commit together or not at all")
 {
     TempQueue t;
