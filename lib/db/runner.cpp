@@ -232,13 +232,13 @@ Result Runner::run(std::string_view sql, const Location& where, const std::vecto
     }
 }
 
-Result Runner::begin(std::string_view begin_sql)
+Result Runner::begin(std::string_view begin_sql, const Location& where)
 {
     if (m_in_transaction) {
         throw std::logic_error("Runner::transaction() does not nest");
     }
     m_in_transaction = true; // set first: a failure below must still roll back
-    Result begun = run_once(begin_sql, {}, {}, nullptr);
+    Result begun = run_once(begin_sql, where, {}, nullptr);
     apply_lock_timeout(true);
     return begun;
 }

@@ -122,13 +122,14 @@ public:
     }
     // transaction() begun with BEGIN_SQL, a constant such as "BEGIN ISOLATION LEVEL REPEATABLE READ,
     // READ ONLY; SELECT ..." (several statements: one round trip) instead of BEGIN. BODY gets the
-    // result of BEGIN_SQL's last statement.
+    // result of BEGIN_SQL's last statement. WHERE names BEGIN_SQL in its errors.
     template <typename F>
-    auto transaction_as(std::string_view begin_sql, F&& body) -> std::invoke_result_t<F&, const Result&>
+    auto transaction_as(std::string_view begin_sql, F&& body, const Location& where = {})
+        -> std::invoke_result_t<F&, const Result&>
     {
         for (int attempt = 1;; ++attempt) {
             try {
-                const Result begun = begin(begin_sql);
+                const Result begun = begin(begin_sql, where);
                 if constexpr (std::is_void_v<std::invoke_result_t<F&, const Result&>>) {
                     body(begun);
                     commit();
@@ -192,7 +193,7 @@ private:
     bool send_copy_data(std::span<const std::string_view> pieces);
     [[noreturn]] void throw_error(const pg_result* result, const std::string& statement, const Location& where,
                                   bool cancel_sent);
-    Result begin(std::string_view begin_sql);
+    Result begin(std::string_view begin_sql, const Location& where);
     void commit();
     void rollback_quietly() noexcept;
     void apply_lock_timeout(bool local);

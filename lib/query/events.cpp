@@ -15,7 +15,8 @@
 namespace devlog::query {
 namespace {
 
-EventsSpec make_spec(db::Runner& runner, const EventsOptions& o)
+// The spec of O with its projects not yet resolved: every usage error before the database is asked.
+EventsSpec parse_spec(const EventsOptions& o)
 {
     EventsSpec spec;
     spec.filter = parse_filter(o.filter, time::now());
@@ -30,6 +31,12 @@ EventsSpec make_spec(db::Runner& runner, const EventsOptions& o)
         throw UsageError(fmt::format("--order: '{}' is not asc or desc", *o.order));
     }
     spec.order = o.order && *o.order == "asc" ? Order::asc : Order::desc;
+    return spec;
+}
+
+EventsSpec make_spec(db::Runner& runner, const EventsOptions& o)
+{
+    EventsSpec spec = parse_spec(o);
     resolve_projects(runner, spec.filter);
     return spec;
 }
@@ -103,8 +110,9 @@ void emit_keyed(const db::Result& result, const std::vector<Kind>& kinds, RowWri
 std::optional<Explained> events(db::Database& db, const EventsOptions& options, RowWriter& out, Reporter& reporter)
 {
     db::Runner runner(db);
+    EventsSpec spec = parse_spec(options);
     return measured(runner, options, reporter, [&]() -> std::optional<Explained> {
-        const EventsSpec spec = make_spec(runner, options);
+        resolve_projects(runner, spec.filter);
         const Statement st = events_sql(spec);
         if (options.explain != Explain::no) {
             return explain(runner, st, options.explain, "query events");

@@ -77,13 +77,17 @@ template <typename F> auto measured(db::Runner& runner, const Common& common, Re
 {
     Measurements measurements;
     const bool with_projects = !common.filter.projects.empty();
-    auto result = runner.transaction_as(begin_sql(with_projects), [&](const db::Result& begun) {
-        measurements.setting = begun.get(0, 0);
-        if (with_projects) {
-            measurements.projects = project_rows(begun.get(0, 1));
-        }
-        return body();
-    });
+    // Only the projects part of BEGIN's round trip can fail on the schema: errors name --project.
+    auto result = runner.transaction_as(
+        begin_sql(with_projects),
+        [&](const db::Result& begun) {
+            measurements.setting = begun.get(0, 0);
+            if (with_projects) {
+                measurements.projects = project_rows(begun.get(0, 1));
+            }
+            return body();
+        },
+        with_projects ? db::Location{"--project"} : db::Location{});
     measurements.record(runner, reporter, common.record_metrics);
     return result;
 }

@@ -121,9 +121,12 @@ std::unordered_map<std::size_t, std::vector<std::size_t>> later_copies(std::span
     struct Hash {
         std::size_t operator()(const std::array<std::uint8_t, 16>& id) const noexcept
         {
-            std::uint64_t h = 0;
-            std::memcpy(&h, id.data(), sizeof h); // UUIDv5: already a hash
-            return static_cast<std::size_t>(h);
+            // Both halves: ids a source gives (UUIDv7, made-up ones) are not all random in front.
+            std::uint64_t lo = 0;
+            std::uint64_t hi = 0;
+            std::memcpy(&lo, id.data(), sizeof lo);
+            std::memcpy(&hi, id.data() + 8, sizeof hi);
+            return static_cast<std::size_t>(lo ^ (hi * 0x9E3779B97F4A7C15ULL));
         }
     };
     std::unordered_map<std::array<std::uint8_t, 16>, std::size_t, Hash> first;
@@ -314,7 +317,10 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
             const auto& id = item.event.id.bytes;
             // The copies of a new id in this batch (a streaming response's snapshots, the records of
             // one message) end as one queued row: the copy with the largest usage, the first copy's
-            // timestamp; counted as the one-at-a-time path counts them (updated or duplicate).
+            // timestamp; counted as the one-at-a-time path counts them (updated or duplicate), and
+            // the grown copies given the first timestamp as that path gives them. Only the row's
+            // rev differs (0, not one per update): rev matters between claim and acknowledge, and
+            // no row of this batch is claimed yet.
             const auto copies = later.find(i);
             std::size_t final_index = i;
             std::int64_t final_tokens = item.tokens;
@@ -335,13 +341,13 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
                         done[j] = true;
                         if (items[j].tokens > seen) {
                             seen = items[j].tokens;
+                            items[j].event.timestamp = item.event.timestamp;
                             ++stats.updated;
                         } else {
                             ++stats.duplicates;
                         }
                     }
                     if (final_index != i) {
-                        items[final_index].event.timestamp = item.event.timestamp;
                         insert_queued(items[final_index], false);
                         continue;
                     }

@@ -33,6 +33,9 @@ TEST_CASE("rollup: metrics_lateral and metric_column equal metric() for every co
             "SELECT count(*), count(*) FILTER (WHERE ({}) IS DISTINCT FROM ({})), count({}) FROM t{}",
             rollup::metric("t", key), rollup::metric_column("x", key), rollup::metric_column("x", key),
             rollup::metrics_lateral("t", "x")));
+        CHECK(tx.exec1(fmt::format("SELECT bool_and(pg_typeof({}) = pg_typeof({})) FROM t{}", rollup::metric("t", key),
+                                   rollup::metric_column("x", key), rollup::metrics_lateral("t", "x")))[0]
+                  .as<bool>());
         CHECK(differ[0].as<int>() == 8); // no row lost to the lateral subquery
         CHECK(differ[1].as<int>() == 0);
         CHECK(differ[2].as<int>() >= 1); // some value counted: the comparison is not NULL = NULL throughout

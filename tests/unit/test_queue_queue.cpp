@@ -111,6 +111,7 @@ TEST_CASE("Queue: copies of a new id in one batch end as one row, counted as one
         std::vector<Item> items{response("r1", 100, 10), response("r2", 150, 5), response("r1", 200, 30),
                                 response("r3", 160, 1), response("r1", 300, 20), response("r2", 250, 5)};
         items[2].event.data = R"({"snapshot":"final"})";
+        items[5].event.data = R"({"copy":"second, same usage"})"; // not taken: usage not larger
         return items;
     };
     TempQueue together_path, apart_path;
@@ -148,14 +149,52 @@ TEST_CASE("Queue: copies of a new id in one batch end as one row, counted as one
     CHECK(a[0].item.tokens == 30);
     CHECK(a[0].item.event.timestamp == 100);
     CHECK(a[0].item.event.data == R"({"snapshot":"final"})");
+    CHECK(a[1].item.event.data == batch()[1].event.data);
+    // The grown copies leave commit() with the first timestamp, as one at a time leaves them.
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        CAPTURE(i);
+        CHECK(items[i].event.timestamp == one_by_one[i].event.timestamp);
+    }
 
-    // Copies of an id the ledger knows already take the one-at-a-time path: 30 known, then 40, 35.
-    std::vector<Item> known{response("r1", 400, 40), response("r1", 500, 35)};
+    // Copies of an id the ledger knows (30 tokens, claimed above) take the one-at-a-time path:
+    // 25 and 30 are duplicates, 40 updates the claimed row (which becomes a correction), 35 is a
+    // duplicate of 40.
+    std::vector<Item> known{response("r1", 400, 25), response("r1", 450, 30), response("r1", 500, 40),
+                            response("r1", 600, 35)};
     const auto k = together.commit(known, cp("f", 20), {});
     CHECK(k.inserted == 0);
-    CHECK(k.corrections + k.updated == 1);
-    CHECK(k.duplicates == 1);
+    CHECK(k.updated == 1);
+    CHECK(k.corrections == 0);
+    CHECK(k.duplicates == 3);
     CHECK(together.status().ledger == 3);
+    together.acknowledge(a); // r1 changed since its claim: it stays; r2 and r3 go
+    const auto left = together.claim(10);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].item.event.id == a[0].item.event.id);
+    CHECK(left[0].item.tokens == 40);
+    CHECK(left[0].item.event.timestamp == 100);
+    CHECK(left[0].correction);
+}
+
+TEST_CASE("Queue: rising copies of a new id in one batch: one row, the last copy's data, the first timestamp")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> items{response("r", 100, 10), response("r", 200, 20), response("r", 300, 30)};
+    items[2].event.data = R"({"n":3})";
+    const auto s = q.commit(items, cp("f", 1), {});
+    CHECK(s.inserted == 1);
+    CHECK(s.updated == 2);
+    CHECK(s.duplicates == 0);
+    for (const auto& item : items) {
+        CHECK(item.event.timestamp == 100);
+    }
+    const auto rows = q.claim(10);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].item.tokens == 30);
+    CHECK(rows[0].item.event.data == R"({"n":3})");
+    CHECK(rows[0].item.event.timestamp == 100);
+    CHECK(q.status().ledger == 1);
 }
 
 TEST_CASE("Queue: events and their checkpoint commit together or not at all")
