@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -15,6 +16,19 @@
 
 namespace devlog::cli {
 namespace {
+
+// --limit's check (CLI::NonNegativeNumber would answer -1 with its whole floating-point range).
+const CLI::Validator k_count_check(
+    [](std::string& text) -> std::string {
+        std::int64_t n = 0;
+        const char* end = text.data() + text.size();
+        const auto parsed = std::from_chars(text.data(), end, n);
+        if (parsed.ec != std::errc{} || parsed.ptr != end || n < 0) {
+            return fmt::format("'{}' is not a count: give 0 (no limit) or a positive whole number", text);
+        }
+        return {};
+    },
+    "", "count");
 
 struct QueryOptions
 {
@@ -289,7 +303,7 @@ void register_query(CLI::App& app, Context& ctx)
     add_common(events, *o);
     events->add_option("--limit", o->limit, "At most N events (default 100; 0: all)")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(k_count_check);
     events->add_option("--order", o->order, "asc: oldest first; desc: newest first (default)")
         ->type_name("ORDER")
         ->check(CLI::IsMember({"asc", "desc"}));
@@ -304,7 +318,7 @@ void register_query(CLI::App& app, Context& ctx)
     add_common(sessions, *o);
     sessions->add_option("--limit", o->limit, "At most N sessions (default 100; 0: all)")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(k_count_check);
     sessions->add_option("--prices", o->prices, "Model prices from FILE instead of the built-in table")
         ->type_name("FILE");
     sessions->callback([&ctx, o] { run_sessions(ctx, *o); });

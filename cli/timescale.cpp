@@ -32,8 +32,9 @@ struct TimescaleOptions
     std::string reorder_index = "idx_agent_events_session_time";
     bool no_reorder = false;
     bool no_aggregates = false;
-    std::string hourly_every = "10m", hourly_start = "1d", hourly_end = "1h";
+    std::string hourly_every = "10m", hourly_start = "1d", hourly_end = "5m";
     std::string daily_every = "1h", daily_start = "3d", daily_end = "1h";
+    std::string totals_every = "5m", totals_start = "1d", totals_end = "1m";
     bool replace_aggregates = false;
     // maintenance
     std::string older_than;
@@ -66,6 +67,9 @@ timescale::Settings settings_of(const TimescaleOptions& o)
     s.daily = {parse_interval_flag(o.daily_start, "--daily-refresh-start"),
                parse_interval_flag(o.daily_end, "--daily-refresh-end"),
                parse_interval_flag(o.daily_every, "--daily-refresh-every")};
+    s.totals = {parse_interval_flag(o.totals_start, "--totals-refresh-start"),
+                parse_interval_flag(o.totals_end, "--totals-refresh-end"),
+                parse_interval_flag(o.totals_every, "--totals-refresh-every")};
     s.replace_aggregates = o.replace_aggregates;
     return s;
 }
@@ -305,13 +309,20 @@ void add_aggregate_flags(CLI::App* sub, TimescaleOptions& o)
         ->type_name("DURATION");
     sub->add_option("--hourly-refresh-start", o.hourly_start, "Its refresh window starts this long ago (default 1d)")
         ->type_name("DURATION");
-    sub->add_option("--hourly-refresh-end", o.hourly_end, "Its refresh window ends this long ago (default 1h)")
+    sub->add_option("--hourly-refresh-end", o.hourly_end, "Its refresh window ends this long ago (default 5m)")
         ->type_name("DURATION");
     sub->add_option("--daily-refresh-every", o.daily_every, "How often agent_events_daily is refreshed (default 1h)")
         ->type_name("DURATION");
     sub->add_option("--daily-refresh-start", o.daily_start, "Its refresh window starts this long ago (default 3d)")
         ->type_name("DURATION");
     sub->add_option("--daily-refresh-end", o.daily_end, "Its refresh window ends this long ago (default 1h)")
+        ->type_name("DURATION");
+    sub->add_option("--totals-refresh-every", o.totals_every,
+                    "How often agent_events_totals_5m is refreshed (default 5m)")
+        ->type_name("DURATION");
+    sub->add_option("--totals-refresh-start", o.totals_start, "Its refresh window starts this long ago (default 1d)")
+        ->type_name("DURATION");
+    sub->add_option("--totals-refresh-end", o.totals_end, "Its refresh window ends this long ago (default 1m)")
         ->type_name("DURATION");
     sub->add_flag("--replace-aggregates", o.replace_aggregates,
                   "Re-create rollup relations that do not follow devlogctl's rollup contract (e.g. made by seed "
@@ -429,7 +440,7 @@ void register_timescale(CLI::App& app, Context& ctx)
     subs.push_back(oremove);
 
     auto* aggregates =
-        ts->add_subcommand("aggregates", "The continuous aggregates agent_events_hourly and agent_events_daily");
+        ts->add_subcommand("aggregates", "The continuous aggregates agent_events_hourly, agent_events_daily and agent_events_totals_5m");
     aggregates->require_subcommand(1);
     auto* acreate =
         aggregates->add_subcommand("create", "Create them with their refresh policies, and materialize history");

@@ -106,7 +106,7 @@ void rollups(Run& r, StepReport& report)
     if (r.options.dry_run) {
         const auto state = rollup::state(r.runner, r.events.schema);
         report.status = Status::done;
-        report.detail = kind == rollup::Kind::absent ? "would create agent_events_hourly and agent_events_daily from every event"
+        report.detail = kind == rollup::Kind::absent ? "would create agent_events_hourly, agent_events_daily and agent_events_totals_5m from every event"
                                                      : fmt::format("would re-aggregate {} logged hours",
                                                                    state ? state->pending_hours : 0);
         return;
@@ -116,7 +116,7 @@ void rollups(Run& r, StepReport& report)
     const auto result = rollup::refresh(r.runner, r.events.schema, r.reporter, options);
     report.status = result.days > 0 || result.created ? Status::done : Status::nothing;
     report.detail = fmt::format("{}{} hours and {} days re-aggregated; every event committed before {} is counted",
-                                result.created ? "created agent_events_hourly and agent_events_daily; " : "", result.hours,
+                                result.created ? "created agent_events_hourly, agent_events_daily and agent_events_totals_5m; " : "", result.hours,
                                 result.days, time::format_iso8601(result.watermark));
 }
 

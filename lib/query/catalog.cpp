@@ -77,22 +77,22 @@ std::optional<Timescale> detect_timescaledb(db::Runner& runner)
 }
 
 std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Timescale>& tsdb, Interval range,
-                                   std::optional<std::chrono::microseconds> bucket)
+                                   std::optional<std::chrono::microseconds> bucket, bool ungrouped)
 {
-    struct Known
-    {
-        std::string_view name;
-        std::chrono::microseconds width;
-    };
-    static constexpr std::array<Known, 2> k_known = {
-        {{rollup::k_daily, std::chrono::hours(24)}, {rollup::k_hourly, std::chrono::hours(1)}}};
-    std::vector<std::string> columns;
+    const auto& k_known = rollup::k_relations;
+    std::vector<std::string> names;
+    for (const auto& r : k_known) {
+        if (r.grouped || ungrouped) {
+            names.emplace_back(r.name);
+        }
+    }
+    std::vector<std::string> measures;
+    std::vector<std::string> keys;
     for (const auto& c : rollup::k_columns) {
-        columns.emplace_back(c.name);
+        (c.name == "project_id" || c.name == "agent_id" || c.name == "event_type" ? keys : measures).emplace_back(c.name);
     }
     const db::Result found = runner.exec(embedded_sql("query/rollups.sql"), db::Location{"query timeline"},
-                                         {array_literal({std::string(k_known[0].name), std::string(k_known[1].name)}),
-                                          array_literal(columns)});
+                                         {array_literal(names), array_literal(measures), array_literal(keys)});
     // maintain's state and the hours waiting in its log, read once per schema (both rollups share them).
     struct Plain
     {
@@ -104,11 +104,15 @@ std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Times
     std::vector<Rollup> out;
     for (std::size_t i = 0; i < found.rows(); ++i) {
         const std::string name = found.get(i, 0).value_or("");
-        const auto known = std::find_if(k_known.begin(), k_known.end(), [&](const Known& k) { return name == k.name; });
+        const auto known =
+            std::find_if(k_known.begin(), k_known.end(), [&](const rollup::Relation& k) { return name == k.name; });
         if (bucket && bucket->count() % known->width.count() != 0) {
             continue;
         }
-        Rollup r{name, known->width, {}, false};
+        if (known->grouped && found.get(i, 3) != std::optional<std::string>("t")) {
+            continue; // without the group keys it cannot serve what it is named for
+        }
+        Rollup r{name, known->width, {}, false, known->grouped};
         const std::string schema = found.get(i, 2).value_or("");
         if (tsdb && found.get(i, 1) == std::optional<std::string>("v")) {
             if (auto valid = cagg_valid(runner, *tsdb, name, range)) {

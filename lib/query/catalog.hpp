@@ -33,14 +33,15 @@ struct Timescale
 // The TimescaleDB extension in this database, or nullopt.
 std::optional<Timescale> detect_timescaledb(db::Runner& runner);
 
-// The rollups of the contract (agent_events_daily, agent_events_hourly) that exist with every
-// contract column, with the ranges where their buckets are current, overlapping RANGE:
+// The rollups of the contract (rollup::k_relations) that exist with every contract column, with the ranges where their buckets are current, overlapping RANGE:
 // continuous aggregates below their watermark (the catalog function of the installed version)
 // except invalidated and pending ranges; maintain's plain tables below their watermark except the
 // hours (and days) waiting in agent_events_rollup_log (valid_plain); any other table nowhere.
 // With BUCKET, only the rollups whose buckets make up buckets of that width (the others cannot
-// serve it: their catalog is not read).
+// serve it: their catalog is not read). UNGROUPED: agent_events_totals_5m too (it can serve only
+// a query that neither groups nor filters by project, agent or event type).
 std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Timescale>& tsdb, Interval range,
-                                   std::optional<std::chrono::microseconds> bucket = std::nullopt);
+                                   std::optional<std::chrono::microseconds> bucket = std::nullopt,
+                                   bool ungrouped = true);
 
 } // namespace devlog::query

@@ -62,8 +62,12 @@ std::optional<Explained> timeline(db::Database& db, const TimelineOptions& o, Ro
         resolve_projects(runner, spec.filter);
         const auto tsdb = detect_timescaledb(runner);
         spec.timescaledb = tsdb.has_value();
-        const auto rollups =
-            spec.filter.rollup_compatible() ? detect_rollups(runner, tsdb, spec.range, bucket) : std::vector<Rollup>{};
+        // The totals serve only a timeline that neither groups nor filters by project, agent or type.
+        const bool ungrouped = spec.by == TimelineBy::none && spec.filter.project_ids.empty() &&
+                               spec.filter.agents.empty() && spec.filter.types.empty();
+        const auto rollups = spec.filter.rollup_compatible()
+                                 ? detect_rollups(runner, tsdb, spec.range, bucket, ungrouped)
+                                 : std::vector<Rollup>{};
         spec.segments = plan_segments(spec.range, bucket, rollups);
         reporter.debug("timeline reads " + describe(spec.segments));
         const Statement st = timeline_sql(spec);

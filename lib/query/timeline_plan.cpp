@@ -101,9 +101,12 @@ std::vector<Interval> valid_plain(time::Micros watermark, std::chrono::microseco
                                   const std::vector<time::Micros>& pending)
 {
     std::vector<Interval> stale;
-    for (const auto hour : pending) {
-        const time::Micros start = floor_to(hour, width);
-        stale.push_back({start, start + width.count() - 1}); // closed, as valid_before_watermark takes them
+    const std::int64_t hour = std::chrono::microseconds(std::chrono::hours(1)).count();
+    for (const auto pending_hour : pending) {
+        // The buckets holding the hour: one day or hour bucket, or the hour's 5-minute buckets.
+        const time::Micros start = floor_to(pending_hour, width);
+        const time::Micros end = std::max(start + width.count(), pending_hour + hour);
+        stale.push_back({start, end - 1}); // closed, as valid_before_watermark takes them
     }
     return valid_before_watermark(floor_to(watermark, width), stale);
 }
@@ -116,7 +119,16 @@ std::vector<Segment> plan_segments(Interval range, std::chrono::microseconds buc
             usable.push_back(&r);
         }
     }
-    std::sort(usable.begin(), usable.end(), [](const Rollup* a, const Rollup* b) { return a->width > b->width; });
+    // Fewest rows first: a grouped rollup is taken to hold ~24 rows (projects x agents x types)
+    // per bucket, so a day reads ~24 rows from the daily rollup, 288 from the 5-minute totals and
+    // ~576 from the hourly one.
+    const auto rows_per_day = [](const Rollup* r) {
+        const double buckets = static_cast<double>(std::chrono::microseconds(std::chrono::hours(24)).count()) /
+                               static_cast<double>(r->width.count());
+        return buckets * (r->grouped ? 24.0 : 1.0);
+    };
+    std::stable_sort(usable.begin(), usable.end(),
+                     [&](const Rollup* a, const Rollup* b) { return rows_per_day(a) < rows_per_day(b); });
     std::vector<Segment> out;
     fill(range, usable, 0, out);
     return out;

@@ -27,6 +27,7 @@ struct Rollup
     std::chrono::microseconds width{0};         // its bucket width (1 hour, 1 day)
     std::vector<Interval> valid;                // where its buckets are materialised and current
     bool continuous_aggregate = false;          // TimescaleDB (else a plain table): for messages
+    bool grouped = true;                        // by project, agent and event type (else totals only)
 };
 
 // Ranges a continuous aggregate holds current numbers for: everything before WATERMARK except the
@@ -50,8 +51,11 @@ struct Segment
 };
 
 // Splits RANGE (whole buckets of BUCKET) into segments: each rollup whose width divides BUCKET is
-// used where it is valid, widest first, for whole rollup buckets; the rest is raw. Adjacent raw
-// pieces are merged. ROLLUPS may be empty (then one raw segment).
+// used where it is valid, for whole rollup buckets, the one with the fewest rows per day first
+// (daily, then the 5-minute totals, then hourly: a grouped rollup is taken to hold ~24 rows per
+// bucket); the rest is raw. Adjacent raw pieces are merged. ROLLUPS may be
+// empty (then one raw segment). The caller leaves out ungrouped rollups where a query groups or
+// filters by a key.
 std::vector<Segment> plan_segments(Interval range, std::chrono::microseconds bucket, const std::vector<Rollup>& rollups);
 
 // T rounded down / up to a multiple of WIDTH counted from ORIGIN.

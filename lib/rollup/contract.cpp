@@ -30,6 +30,17 @@ const std::array<Column, 16> k_columns = {{
     {"cost_count", "bigint", "Events whose metrics.cost was summed into cost_sum"},
 }};
 
+std::vector<Column> columns(bool grouped)
+{
+    std::vector<Column> out;
+    for (const auto& c : k_columns) {
+        if (grouped || (c.name != "project_id" && c.name != "agent_id" && c.name != "event_type")) {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 namespace {
 
 std::string_view max_of(std::string_view key)
@@ -96,12 +107,12 @@ std::string metric_column(std::string_view as, std::string_view key)
     return fmt::format("CASE WHEN {0}.\"{1}\" BETWEEN 0 AND {2} THEN {0}.\"{1}\" END", as, key, max_of(key));
 }
 
-std::string select_sql(std::string_view bucket_expression, std::string_view source)
+std::string select_sql(std::string_view bucket_expression, std::string_view source, bool grouped)
 {
     namespace m = events::metric;
     const std::string duration = metric("", m::duration_ms);
     const std::string cost = metric("", m::cost);
-    return fmt::format("SELECT {0} AS bucket, project_id, agent_id, event_type,\n"
+    return fmt::format("SELECT {0} AS bucket{9},\n"
                        "    count(*) AS event_count,\n"
                        "    count(*) FILTER (WHERE severity = 'error') AS error_count,\n"
                        "    count(DISTINCT session_id) AS session_count,\n"
@@ -111,11 +122,11 @@ std::string select_sql(std::string_view bucket_expression, std::string_view sour
                        "    sum({8}) AS cost_sum,\n"
                        "    count({8}) AS cost_count\n"
                        "FROM {1}\n"
-                       "GROUP BY {0}, project_id, agent_id, event_type",
+                       "GROUP BY {0}{9}",
                        bucket_expression, source, tokens(m::prompt_tokens, "prompt_tokens"),
                        tokens(m::response_tokens, "response_tokens"), tokens(m::cache_read_tokens, "cache_read_tokens"),
                        tokens(m::cache_creation_tokens, "cache_creation_tokens"), tokens(m::token_count, "total_tokens"),
-                       duration, cost);
+                       duration, cost, grouped ? ", project_id, agent_id, event_type" : "");
 }
 
 std::string time_bucket_expression(std::chrono::microseconds width)
@@ -129,15 +140,15 @@ std::string date_bin_expression(std::chrono::microseconds width)
                        time::format_interval(width));
 }
 
-std::string relation_comment(std::string_view name, std::chrono::microseconds width)
+std::string relation_comment(std::string_view name, std::chrono::microseconds width, bool grouped)
 {
-    return fmt::format("{}: agent_events per {} bucket (UTC), project, agent and event type; sums and counts only, "
-                       "so buckets add up (except session_count). {}.",
+    return fmt::format("{}: agent_events per {} bucket (UTC){}; sums and counts only, so buckets add up (except "
+                       "session_count). {}.",
                        name,
                        width == std::chrono::hours(1)    ? "hour"
                        : width == std::chrono::hours(24) ? "day"
                                                          : time::format_interval(width),
-                       k_marker);
+                       grouped ? ", project, agent and event type" : ", all events together", k_marker);
 }
 
 } // namespace devlog::rollup

@@ -8,11 +8,30 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace devlog::rollup {
 
 inline constexpr std::string_view k_hourly = "agent_events_hourly";
 inline constexpr std::string_view k_daily = "agent_events_daily";
+// Every event per 5 minutes, without group keys: what `query timeline` without --by or a
+// project/agent/type filter reads (one row per bucket instead of one per project, agent and type,
+// and a raw tail of minutes instead of up to an hour).
+inline constexpr std::string_view k_totals = "agent_events_totals_5m";
+
+// A rollup relation of the contract: its name, its bucket width, and whether it is grouped by
+// project, agent and event type.
+struct Relation
+{
+    std::string_view name;
+    std::chrono::microseconds width;
+    bool grouped = true;
+};
+inline constexpr std::array<Relation, 3> k_relations = {{
+    {k_hourly, std::chrono::hours(1), true},
+    {k_daily, std::chrono::hours(24), true},
+    {k_totals, std::chrono::minutes(5), false},
+}};
 
 // Version of the contract, written into each rollup relation's COMMENT (k_marker): a relation
 // whose comment lacks it was made by something else (seed 002's script, an older devlogctl).
@@ -28,6 +47,8 @@ struct Column
 
 // In order: the bucket, the three group keys, then the measures.
 extern const std::array<Column, 16> k_columns;
+// The columns of a relation: k_columns, without the group keys when it is not GROUPED.
+std::vector<Column> columns(bool grouped);
 
 // Largest value of a metric that counts (a JSON number from 0 to this); anything else is absent.
 inline constexpr std::string_view k_max_tokens = "1000000000";       // per event, each token metric
@@ -50,19 +71,20 @@ std::string metrics_lateral(std::string_view alias, std::string_view as);
 std::string metric_column(std::string_view as, std::string_view key);
 
 // The SELECT list and GROUP BY of one rollup row per (bucket, project_id, agent_id, event_type)
-// over SOURCE (an agent_events relation, already quoted), with BUCKET_EXPRESSION giving the bucket
-// of "timestamp" (e.g. time_bucket(INTERVAL '1 hour', "timestamp")). Every metric is read
-// defensively: a value that is not a JSON number in range counts as absent, never an error.
-std::string select_sql(std::string_view bucket_expression, std::string_view source);
+// (per bucket when not GROUPED) over SOURCE (an agent_events relation, already quoted), with
+// BUCKET_EXPRESSION giving the bucket of "timestamp" (e.g. time_bucket(INTERVAL '1 hour',
+// "timestamp")). Every metric is read defensively: a value that is not a JSON number in range
+// counts as absent, never an error.
+std::string select_sql(std::string_view bucket_expression, std::string_view source, bool grouped = true);
 
-// time_bucket(INTERVAL '...', "timestamp") for WIDTH (1 hour or 1 day), for TimescaleDB.
+// time_bucket(INTERVAL '...', "timestamp") for WIDTH (5 minutes, 1 hour or 1 day), for TimescaleDB.
 std::string time_bucket_expression(std::chrono::microseconds width);
 
-// date_bin(INTERVAL '...', "timestamp", '2000-01-01 00:00:00+00') for WIDTH (1 hour or 1 day): the
+// date_bin(INTERVAL '...', "timestamp", '2000-01-01 00:00:00+00') for WIDTH (as above): the
 // same buckets (UTC) on PostgreSQL without TimescaleDB.
 std::string date_bin_expression(std::chrono::microseconds width);
 
-// The COMMENT of the rollup relation NAME of WIDTH: what it is, with k_marker.
-std::string relation_comment(std::string_view name, std::chrono::microseconds width);
+// The COMMENT of the rollup relation NAME of WIDTH (grouped or not): what it is, with k_marker.
+std::string relation_comment(std::string_view name, std::chrono::microseconds width, bool grouped = true);
 
 } // namespace devlog::rollup

@@ -46,8 +46,8 @@ void create(db::Runner& runner, std::string_view schema)
 {
     const std::string q = quoted(schema);
     runner.transaction([&] {
-        for (const auto& [name, width] : {std::pair{k_hourly, k_hour}, std::pair{k_daily, k_day}}) {
-            for (const auto& statement : table_sql(q, name, width)) {
+        for (const auto& r : k_relations) {
+            for (const auto& statement : table_sql(q, r.name, r.width, r.grouped)) {
                 runner.exec(statement, {"creating the rollups"});
             }
         }
@@ -81,7 +81,7 @@ void log_history(db::Runner& runner, std::string_view schema)
                                 "ON CONFLICT (rollup) DO NOTHING",
                                 q),
                     {"recording the rollup state"},
-                    {fmt::format("{{{},{}}}", k_hourly, k_daily)});
+                    {fmt::format("{{{},{},{}}}", k_hourly, k_daily, k_totals)});
     });
 }
 
@@ -108,36 +108,62 @@ bool repair_triggers(db::Runner& runner, std::string_view schema)
     return true;
 }
 
-// Re-aggregates the rollup WIDTH ("1 hour" / "1 day") of RELATION for BUCKETS.
-void reaggregate(db::Runner& runner, std::string_view schema, std::string_view relation, std::chrono::microseconds width,
-                 const std::string& buckets)
+// Adds agent_events_totals_5m to plain rollups made before it existed, and forgets the state in the
+// same transaction, so this run logs every hour again and re-aggregates all three (once).
+bool add_missing_totals(db::Runner& runner, std::string_view schema)
 {
-    const std::string target = table(schema, relation);
-    const db::Location where{fmt::format("refreshing {}", relation)};
-    runner.exec(fmt::format("DELETE FROM {} WHERE bucket = ANY ($1::timestamptz[])", target), where, {buckets});
+    if (runner.exec("SELECT pg_catalog.to_regclass($1) IS NULL", {"looking for the rollups"}, {table(schema, k_totals)})
+            .get(0, 0) != "t") {
+        return false;
+    }
+    runner.transaction([&] {
+        for (const auto& statement : table_sql(quoted(schema), k_totals, k_relations[2].width, false)) {
+            runner.exec(statement, {"creating the rollups"});
+        }
+        runner.exec(fmt::format("DELETE FROM {}.agent_events_rollup_state", quoted(schema)), {"creating the rollups"});
+    });
+    return true;
+}
+
+// Re-aggregates the rollup RELATION (buckets of WIDTH; grouped or not) for SPANS: the starts of the
+// logged spans of SPAN_WIDTH (hours, or days for the daily rollup) whose buckets it replaces.
+void reaggregate(db::Runner& runner, std::string_view schema, const Relation& relation,
+                 std::chrono::microseconds span_width, const std::string& spans)
+{
+    const std::string target = table(schema, relation.name);
+    const db::Location where{fmt::format("refreshing {}", relation.name)};
+    const std::string span = time::format_interval(span_width);
+    runner.exec(fmt::format("DELETE FROM {} AS r USING unnest($1::timestamptz[]) AS b(start) "
+                            "WHERE r.bucket >= b.start AND r.bucket < b.start + INTERVAL '{}'",
+                            target, span),
+                where, {spans});
     const std::string source = fmt::format("unnest($1::timestamptz[]) AS b(start) JOIN {} AS e ON e.\"timestamp\" >= b.start "
                                            "AND e.\"timestamp\" < b.start + INTERVAL '{}'",
-                                           table(schema, "agent_events"), time::format_interval(width));
-    runner.exec(fmt::format("INSERT INTO {} {}", target, select_sql(date_bin_expression(width), source)), where, {buckets});
+                                           table(schema, "agent_events"), span);
+    runner.exec(fmt::format("INSERT INTO {} {}", target,
+                            select_sql(date_bin_expression(relation.width), source, relation.grouped)),
+                where, {spans});
 }
 
 } // namespace
 
-std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width)
+std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width,
+                                   bool grouped)
 {
     const std::string relation = fmt::format("{}.{}", quoted_schema, db::quote_name(name));
     std::string columns;
-    for (const auto& c : k_columns) {
+    for (const auto& c : rollup::columns(grouped)) {
         columns += fmt::format("    {} {}{},\n", db::quote_name(c.name), c.type, c.nullable ? "" : " NOT NULL");
     }
     std::vector<std::string> out = {
-        fmt::format("CREATE TABLE {} (\n{}    CONSTRAINT {} PRIMARY KEY (bucket, project_id, agent_id, event_type)\n)",
-                    relation, columns, db::quote_name(fmt::format("{}_pkey", name))),
+        fmt::format("CREATE TABLE {} (\n{}    CONSTRAINT {} PRIMARY KEY ({})\n)", relation, columns,
+                    db::quote_name(fmt::format("{}_pkey", name)),
+                    grouped ? "bucket, project_id, agent_id, event_type" : "bucket"),
         fmt::format("COMMENT ON TABLE {} IS {}", relation,
-                    db::quote_literal(relation_comment(name, width) +
+                    db::quote_literal(relation_comment(name, width, grouped) +
                                       " A plain table maintained by devlogctl maintain from agent_events_rollup_log.")),
     };
-    for (const auto& c : k_columns) {
+    for (const auto& c : rollup::columns(grouped)) {
         out.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", relation, db::quote_name(c.name),
                                   db::quote_literal(c.comment)));
     }
@@ -179,13 +205,19 @@ RefreshResult refresh(db::Runner& runner, std::string_view schema, Reporter& rep
                                 k_hourly),
                     "rename or drop it, and devlogctl maintain creates the plain rollups");
     case Kind::absent:
-        reporter.info("creating the plain rollups agent_events_hourly and agent_events_daily (first build from every event)");
+        reporter.info(fmt::format("creating the plain rollups {}, {} and {} (first build from every event)", k_hourly,
+                                  k_daily, k_totals));
         create(runner, schema);
         result.created = true;
         break;
     case Kind::plain:
         if (repair_triggers(runner, schema)) {
             reporter.warn("the rollup triggers on agent_events were missing: put them back; every hour is re-aggregated");
+        }
+        if (add_missing_totals(runner, schema)) {
+            reporter.info(fmt::format("created the plain rollup {} (made by a newer devlogctl): every hour is "
+                                      "re-aggregated once",
+                                      k_totals));
         }
         break;
     }
@@ -223,15 +255,18 @@ RefreshResult refresh(db::Runner& runner, std::string_view schema, Reporter& rep
             for (std::size_t i = 0; i < hours.rows(); ++i) {
                 batch_hours.push_back(int_or_zero(hours, i, 0));
             }
-            reaggregate(runner, schema, k_hourly, k_hour, array_param(batch_hours));
-            reaggregate(runner, schema, k_daily, k_day, batch_days);
+            const std::string hours_param = array_param(batch_hours);
+            reaggregate(runner, schema, k_relations[0], k_hour, hours_param);
+            reaggregate(runner, schema, k_relations[1], k_day, batch_days);
+            reaggregate(runner, schema, k_relations[2], k_hour, hours_param);
             return static_cast<std::int64_t>(batch_hours.size());
         });
         result.days += static_cast<std::int64_t>(batch.size());
         task.add(batch.size());
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    for (const auto& [name, buckets] : {std::pair{k_hourly, result.hours}, std::pair{k_daily, result.days}}) {
+    for (const auto& [name, buckets] :
+         {std::pair{k_hourly, result.hours}, std::pair{k_daily, result.days}, std::pair{k_totals, result.hours}}) {
         runner.exec(fmt::format("INSERT INTO {}.agent_events_rollup_state AS s (rollup, watermark, refreshed_at, refresh_ms, "
                                 "buckets_refreshed) VALUES ($1, to_timestamp($2::double precision / 1000000), now(), $3, $4) "
                                 "ON CONFLICT (rollup) DO UPDATE SET watermark = EXCLUDED.watermark, refreshed_at = "

@@ -65,9 +65,10 @@ RefreshResult refresh(db::Runner& runner, std::string_view schema, Reporter& rep
 // setup, which moves them to the partitioned table when it takes the name agent_events.
 std::string trigger_sql(std::string_view quoted_schema, std::string_view qualified_table);
 
-// The DDL of the plain rollup table NAME (k_hourly or k_daily) of WIDTH in SCHEMA (quoted): the
-// columns, types and comments of k_columns, the relation's comment with k_marker.
-std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width);
+// The DDL of the plain rollup table NAME (a k_relations name) of WIDTH in SCHEMA (quoted): the
+// columns, types and comments of columns(GROUPED), the relation's comment with k_marker.
+std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width,
+                                   bool grouped = true);
 
 // The last refresh as maintain recorded it; nullopt when the plain rollups are not devlogctl's or
 // their history was never logged (a first build or trigger repair that has not finished).

@@ -55,9 +55,8 @@ class TimescaleCheck final : public status::Check
             report.add(job_item(job, caps, probe.now));
         }
         if (state.table.hypertable) {
-            const std::array<microseconds, 2> widths = {std::chrono::hours(1), std::chrono::hours(24)};
-            for (std::size_t i = 0; i < state.aggregates.size(); ++i) {
-                if (auto item = aggregate_item(state.aggregates[i], widths[i], probe.now)) {
+            for (const auto& a : state.aggregates) {
+                if (auto item = aggregate_item(a, a.width, probe.now)) {
                     report.add(std::move(*item));
                 }
             }

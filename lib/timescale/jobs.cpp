@@ -133,6 +133,7 @@ std::vector<Job> read_jobs(db::Runner& runner, const Capabilities& caps)
         if (const auto started = int_at(r, i, 12); started && !status.empty()) {
             j.scheduler_run = JobRun{*started, int_at(r, i, 13), status == "Success", {}, {}, false};
         }
+        j.last_success = int_at(r, i, 14);
         jobs.push_back(std::move(j));
     }
     std::map<int, Job*> by_id;
@@ -140,19 +141,35 @@ std::vector<Job> read_jobs(db::Runner& runner, const Capabilities& caps)
         by_id[j.id] = &j;
     }
     if (caps.job_errors_view) {
-        const auto e =
-            runner.exec("SELECT DISTINCT ON (job_id) job_id, (EXTRACT(epoch FROM start_time) * 1000000)::bigint, "
-                        "coalesce(sqlerrcode, ''), coalesce(err_message, '') FROM timescaledb_information.job_errors "
-                        "WHERE job_id >= $1 AND pg_catalog.isfinite(start_time) ORDER BY job_id, start_time DESC",
-                        k_where, first);
+        const auto e = runner.exec(
+            "SELECT DISTINCT ON (job_id) job_id, (EXTRACT(epoch FROM start_time) * 1000000)::bigint, "
+            "coalesce(sqlerrcode, ''), coalesce(err_message, ''), "
+            "CASE WHEN pg_catalog.isfinite(finish_time) THEN (EXTRACT(epoch FROM finish_time) * 1000000)::bigint END "
+            "FROM timescaledb_information.job_errors "
+            "WHERE job_id >= $1 AND pg_catalog.isfinite(start_time) ORDER BY job_id, start_time DESC",
+            k_where, first);
         for (std::size_t i = 0; i < e.rows(); ++i) {
             const auto it = by_id.find(static_cast<int>(int_at(e, i, 0).value_or(0)));
-            if (it == by_id.end() || !it->second->scheduler_run || it->second->scheduler_run->succeeded) {
+            if (it == by_id.end()) {
+                continue;
+            }
+            Job& job = *it->second;
+            const time::Micros error_started = int_at(e, i, 1).value_or(0);
+            if (!job.scheduler_run && job.total_failures > 0 &&
+                (!job.last_success || *job.last_success < error_started)) {
+                // No last status: a run is in progress (job_stats shows none then). The last run that
+                // finished is this failure, not "never ran" (a monitor must not see it as healthy
+                // while a retry runs).
+                job.scheduler_run = JobRun{error_started, int_at(e, i, 4), false, e.get(i, 2).value_or(""),
+                                           e.get(i, 3).value_or(""), false};
+                continue;
+            }
+            if (!job.scheduler_run || job.scheduler_run->succeeded) {
                 continue;
             }
             // The error of the last run: job_errors stamps it a few microseconds after job_stats.
             auto& run = *it->second->scheduler_run;
-            if (int_at(e, i, 1).value_or(0) >= run.started - 1'000'000) {
+            if (error_started >= run.started - 1'000'000) {
                 run.sqlstate = e.get(i, 2).value_or("");
                 run.message = e.get(i, 3).value_or("");
             }

@@ -45,6 +45,7 @@ struct Job
     std::int64_t total_failures = 0;
     std::optional<JobRun> scheduler_run; // the scheduler's last run, with its error when it failed
     std::optional<JobRun> devlogctl_run; // the last run by devlogctl
+    std::optional<time::Micros> last_success; // when the scheduler's last successful run finished
 
     // The most recent of the two runs (nullopt: never ran).
     std::optional<JobRun> last_run() const;

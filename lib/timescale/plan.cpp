@@ -164,14 +164,16 @@ class Planner
         if ((m_parts & part_aggregates) != 0U && m_s.aggregates == Want::ensure) {
             check_window("hourly", m_s.hourly, hours(1));
             check_window("daily", m_s.daily, hours(24));
+            check_window("totals", m_s.totals, std::chrono::minutes(5));
             if ((m_parts & part_retention) != 0U && m_s.retention == Want::ensure) {
-                const auto widest = std::max(m_s.hourly.start, m_s.daily.start);
+                const auto widest = std::max({m_s.hourly.start, m_s.daily.start, m_s.totals.start});
                 if (m_s.retain <= widest) {
                     throw UsageError(
                         fmt::format("--retain {} is not longer than the aggregates' refresh window ({}): a refresh "
                                     "over dropped chunks would erase aggregated history",
                                     interval_text(m_s.retain), interval_text(widest)),
-                        "retain longer, or shorten --hourly-refresh-start / --daily-refresh-start");
+                        "retain longer, or shorten --hourly-refresh-start / --daily-refresh-start / "
+                        "--totals-refresh-start");
                 }
             }
         }
@@ -424,33 +426,35 @@ void Planner::aggregates()
         }
         return;
     }
-    const std::array<microseconds, 2> widths = {hours(1), hours(24)};
-    const std::array<const Refresh*, 2> refresh = {&m_s.hourly, &m_s.daily};
-    std::array<bool, 2> created = {false, false};
-    for (std::size_t i = 0; i < 2; ++i) {
-        aggregate(m_state.aggregates[i], widths[i], created[i]);
+    // In the order of rollup::k_relations (State::aggregates).
+    const std::array<const Refresh*, 3> refresh = {&m_s.hourly, &m_s.daily, &m_s.totals};
+    std::array<bool, 3> created = {false, false, false};
+    for (std::size_t i = 0; i < created.size(); ++i) {
+        aggregate(m_state.aggregates[i], m_state.aggregates[i].width, created[i]);
     }
-    for (std::size_t i = 0; i < 2; ++i) {
+    for (std::size_t i = 0; i < created.size(); ++i) {
         refresh_policy(m_state.aggregates[i], *refresh[i], created[i]);
     }
-    for (std::size_t i = 0; i < 2; ++i) {
-        materialize(m_state.aggregates[i], *refresh[i], widths[i], created[i]);
+    for (std::size_t i = 0; i < created.size(); ++i) {
+        materialize(m_state.aggregates[i], *refresh[i], m_state.aggregates[i].width, created[i]);
     }
 }
 
 void Planner::aggregate(const AggregateState& a, microseconds width, bool& created)
 {
     const std::string name = "aggregate " + a.name;
-    const std::string desc = fmt::format("continuous aggregate per {}", interval_text(width).substr(2));
+    const std::string every = interval_text(width);
+    const std::string desc = fmt::format("continuous aggregate per {}{}", every.rfind("1 ", 0) == 0 ? every.substr(2) : every,
+                                         a.grouped ? "" : ", all events together");
     std::vector<Statement> create;
     create.push_back({fmt::format("CREATE MATERIALIZED VIEW {} WITH (timescaledb.continuous, "
                                   "timescaledb.materialized_only = true) AS\n{}\nWITH NO DATA",
-                                  relation(a), rollup::select_sql(rollup::time_bucket_expression(width), m_table)),
+                                  relation(a), rollup::select_sql(rollup::time_bucket_expression(width), m_table, a.grouped)),
                       {}});
     create.push_back({fmt::format("COMMENT ON VIEW {} IS {}", relation(a),
-                                  db::quote_literal(rollup::relation_comment(a.name, width))),
+                                  db::quote_literal(rollup::relation_comment(a.name, width, a.grouped))),
                       {}});
-    for (const auto& c : rollup::k_columns) {
+    for (const auto& c : rollup::columns(a.grouped)) {
         create.push_back({fmt::format("COMMENT ON COLUMN {}.{} IS {}", relation(a), db::quote_name(c.name),
                                       db::quote_literal(c.comment)),
                           {}});

@@ -91,7 +91,7 @@ Step plan_refresh(const State& state, std::size_t index, time::Micros from, time
         throw Error(fmt::format("{} is not a continuous aggregate here", a.name),
                     "create the aggregates first: devlogctl timescale setup (or timescale aggregates create)");
     }
-    const auto width = index == 0 ? std::chrono::hours(1) : std::chrono::hours(24);
+    const auto width = a.width;
     Step s;
     s.name = "refresh " + a.name;
     s.statements = refresh_statements(

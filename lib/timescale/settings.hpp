@@ -53,8 +53,13 @@ struct Settings
     Want reorder = Want::ensure;
     std::string reorder_index = "idx_agent_events_session_time";
     Want aggregates = Want::ensure;
-    Refresh hourly{std::chrono::hours(24), std::chrono::hours(1), std::chrono::minutes(10)};
+    // The hourly window ends 5 minutes ago: an hour is materialized within 15 minutes of its end,
+    // so `query timeline` reads at most ~75 minutes of raw rows (late events invalidate the hours
+    // they fall in; timeline reads those from raw rows until the next refresh).
+    Refresh hourly{std::chrono::hours(24), std::chrono::minutes(5), std::chrono::minutes(10)};
     Refresh daily{std::chrono::hours(24 * 3), std::chrono::hours(1), std::chrono::hours(1)};
+    // agent_events_totals_5m: every 5 minutes, up to a minute ago (a raw tail of at most ~11 minutes).
+    Refresh totals{std::chrono::hours(24), std::chrono::minutes(1), std::chrono::minutes(5)};
     // Drop and re-create rollup relations that do not follow the contract (their materialized
     // history is recomputed from the raw rows that are left).
     bool replace_aggregates = false;

@@ -293,8 +293,7 @@ Result refresh(db::Database& db, std::optional<time::Micros> from, std::optional
         std::vector<Step> steps;
         for (std::size_t i = 0; i < state.aggregates.size(); ++i) {
             const auto& a = state.aggregates[i];
-            const auto bucket = i == 0 ? std::chrono::hours(1) : std::chrono::hours(24);
-            const auto end = a.end_offset ? a.end_offset->length : microseconds(bucket);
+            const auto end = a.end_offset ? a.end_offset->length : a.width;
             const time::Micros until = to ? *to : state.now - end.count();
             // No rows: an empty range, so the step says there is nothing to refresh.
             steps.push_back(plan_refresh(state, i, from.value_or(state.table.min_time.value_or(until)), until));

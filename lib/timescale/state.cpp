@@ -12,10 +12,10 @@ namespace {
 
 const db::Location k_where{"reading the TimescaleDB state"};
 
-std::string contract_columns()
+std::string contract_columns(bool grouped)
 {
     std::string out;
-    for (const auto& c : rollup::k_columns) {
+    for (const auto& c : rollup::columns(grouped)) {
         out += fmt::format("{}{} {}", out.empty() ? "" : ", ", c.name, c.type);
     }
     return out;
@@ -148,7 +148,7 @@ void read_aggregate(db::Runner& runner, const TableState& t, bool timescale, Agg
     a.exists = true;
     a.kind = r.get(0, 0).value_or("v").front();
     a.marked = r.get(0, 1).value_or("").find(rollup::k_marker) != std::string::npos;
-    a.columns_match = r.get(0, 2).value_or("") == contract_columns();
+    a.columns_match = r.get(0, 2).value_or("") == contract_columns(a.grouped);
     a.continuous = r.get(0, 3) == "t";
     a.materialized_only = r.get(0, 4) != "f";
     a.watermark = int_at(r, 0, 5);
@@ -177,12 +177,22 @@ void read_aggregate(db::Runner& runner, const TableState& t, bool timescale, Agg
 
 } // namespace
 
+std::array<AggregateState, 3> contract_aggregates()
+{
+    static_assert(std::tuple_size_v<std::array<AggregateState, 3>> == rollup::k_relations.size());
+    std::array<AggregateState, 3> out;
+    for (std::size_t i = 0; i < rollup::k_relations.size(); ++i) {
+        out[i].name = std::string(rollup::k_relations[i].name);
+        out[i].width = rollup::k_relations[i].width;
+        out[i].grouped = rollup::k_relations[i].grouped;
+    }
+    return out;
+}
+
 State read_state(db::Runner& runner, const Capabilities& caps, const std::string& table, ReadChunks chunks)
 {
     State state;
     state.caps = caps;
-    state.aggregates[0].name = std::string(rollup::k_hourly);
-    state.aggregates[1].name = std::string(rollup::k_daily);
     read_table(runner, table, state);
     if (!state.table.exists) {
         return state;

@@ -68,7 +68,9 @@ struct TableState
 
 struct AggregateState
 {
-    std::string name; // agent_events_hourly, agent_events_daily
+    std::string name; // agent_events_hourly, agent_events_daily, agent_events_totals_5m
+    std::chrono::microseconds width{0}; // its bucket width (rollup::k_relations)
+    bool grouped = true;                // grouped by project, agent and event type
     bool exists = false;
     char kind = 'v';
     bool continuous = false;    // a TimescaleDB continuous aggregate
@@ -88,11 +90,15 @@ struct AggregateState
     std::optional<time::Micros> first_late;
 };
 
+// The aggregates of the rollup contract, nothing read yet.
+std::array<AggregateState, 3> contract_aggregates();
+
 struct State
 {
     Capabilities caps;
     TableState table;
-    std::array<AggregateState, 2> aggregates; // hourly, daily
+    // rollup::k_relations in order (hourly, daily, totals): names, widths and grouping filled in.
+    std::array<AggregateState, 3> aggregates = contract_aggregates();
     time::Micros now = 0;                     // the server's clock when read
 };
 

@@ -38,7 +38,8 @@ rows_digest() {
 }
 
 # rollups_match URL: the plain rollups hold exactly what the contract's GROUP BY over the raw rows
-# gives (tests/fixtures/rollup/contract.sql), hourly and daily; fails the test with the difference.
+# gives (tests/fixtures/rollup/contract.sql), hourly and daily, and the 5-minute totals; fails the
+# test with the difference.
 rollups_match() {
   local url=$1 width table diff
   local fixture="${DEVLOG_SOURCE_DIR:?}/tests/fixtures/rollup/contract.sql"
@@ -63,4 +64,28 @@ SQL
 $diff"
     [ "$(sql "$url" "SELECT count(*) > 0 FROM $table")" = t ] || fail "$table is empty"
   done
+  # agent_events_totals_5m: the same GROUP BY per 5 minutes, summed over the group keys; sessions
+  # counted over all events of the bucket.
+  diff=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -v width="5 minutes" <<SQL
+CREATE TEMP VIEW expected AS $(cat "$fixture");
+CREATE TEMP VIEW cmp_expected AS SELECT bucket, sum(event_count)::bigint AS event_count,
+  sum(error_count)::bigint AS error_count,
+  (SELECT count(DISTINCT session_id) FROM agent_events e
+   WHERE date_bin('5 minutes', e.timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') = x.bucket) AS session_count,
+  sum(prompt_tokens)::bigint AS prompt_tokens, sum(response_tokens)::bigint AS response_tokens,
+  sum(cache_read_tokens)::bigint AS cache_read_tokens, sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
+  sum(total_tokens)::bigint AS total_tokens, round(sum(duration_ms_sum)::numeric, 6) AS duration_ms_sum,
+  sum(duration_count)::bigint AS duration_count, sum(cost_sum) AS cost_sum, sum(cost_count)::bigint AS cost_count
+FROM expected x GROUP BY bucket;
+CREATE TEMP VIEW cmp_actual AS SELECT bucket, event_count, error_count, session_count,
+  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
+  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM agent_events_totals_5m;
+SELECT 'missing: ' || x::text FROM (SELECT * FROM cmp_expected EXCEPT ALL SELECT * FROM cmp_actual) x
+UNION ALL
+SELECT 'extra: ' || x::text FROM (SELECT * FROM cmp_actual EXCEPT ALL SELECT * FROM cmp_expected) x
+LIMIT 10;
+SQL
+  ) || fail "comparing agent_events_totals_5m with the contract failed"
+  [ -z "$diff" ] || fail "agent_events_totals_5m differs from the contract's GROUP BY:
+$diff"
 }

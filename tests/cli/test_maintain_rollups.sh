@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The plain rollups (no TimescaleDB): maintain creates agent_events_hourly / agent_events_daily and
+# The plain rollups (no TimescaleDB): maintain creates agent_events_hourly / agent_events_daily /
+# agent_events_totals_5m and
 # keeps them equal to the rollup contract's GROUP BY over the raw rows (tests/fixtures/rollup/
 # contract.sql), also after late events arrive (inserted, updated, deleted hours or days behind),
 # on a plain agent_events and after partition setup made it partitioned.
@@ -13,16 +14,20 @@ seed_events "$url" 5 200
 only_rollups=(--skip timescaledb --skip partitions --skip strays --skip retention --skip connections --skip summaries)
 run --database-url "$url" maintain "${only_rollups[@]}" --format csv
 assert_rc 0
-assert_contains "$out" "rollups,done,created agent_events_hourly and agent_events_daily;"
+assert_contains "$out" "rollups,done,\"created agent_events_hourly, agent_events_daily and agent_events_totals_5m;"
 rollups_match "$url"
 # Every column has a comment, the relation one carries the contract marker.
 assert_eq 0 "$(sql "$url" "SELECT count(*) FROM pg_attribute WHERE attrelid IN ('agent_events_hourly'::regclass,
-  'agent_events_daily'::regclass) AND attnum > 0 AND col_description(attrelid, attnum) IS NULL")" "columns without a comment"
+  'agent_events_daily'::regclass, 'agent_events_totals_5m'::regclass) AND attnum > 0 AND col_description(attrelid, attnum) IS NULL")" "columns without a comment"
+assert_contains "$(sql "$url" "SELECT obj_description('agent_events_totals_5m'::regclass)")" "devlogctl rollup contract v1"
 assert_contains "$(sql "$url" "SELECT obj_description('agent_events_daily'::regclass)")" "devlogctl rollup contract v1"
 # The columns and types are the contract's.
 assert_eq "bucket:timestamp with time zone,project_id:integer,agent_id:text,event_type:text,event_count:bigint,error_count:bigint,session_count:bigint,prompt_tokens:bigint,response_tokens:bigint,cache_read_tokens:bigint,cache_creation_tokens:bigint,total_tokens:bigint,duration_ms_sum:double precision,duration_count:bigint,cost_sum:numeric,cost_count:bigint" \
   "$(sql "$url" "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute
                  WHERE attrelid = 'agent_events_hourly'::regclass AND attnum > 0")" "hourly columns"
+assert_eq "bucket:timestamp with time zone,event_count:bigint,error_count:bigint,session_count:bigint,prompt_tokens:bigint,response_tokens:bigint,cache_read_tokens:bigint,cache_creation_tokens:bigint,total_tokens:bigint,duration_ms_sum:double precision,duration_count:bigint,cost_sum:numeric,cost_count:bigint" \
+  "$(sql "$url" "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute
+                 WHERE attrelid = 'agent_events_totals_5m'::regclass AND attnum > 0")" "totals columns"
 
 # A late event three days back, after the refresh: query timeline gives the raw rows' numbers before
 # the next refresh (the event's hour and day wait in the log, read raw) and after it.
@@ -47,6 +52,15 @@ timeline_is_raw() { # WHAT: query timeline --bucket 1h and 1d equal a GROUP BY o
   done
 }
 timeline_is_raw "after the first build"
+# Without --by or a key filter the 5-minute totals serve; with them, the grouped rollups.
+run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1h
+assert_contains "$err" "agent_events_totals_5m (table)"
+assert_not_contains "$err" "agent_events_hourly (table)"
+run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1h --by agent
+assert_contains "$err" "agent_events_hourly (table)"
+assert_not_contains "$err" "agent_events_totals_5m"
+run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1h --agent codex
+assert_not_contains "$err" "agent_events_totals_5m"
 sql "$url" "INSERT INTO agent_events (timestamp, event_type, agent_id, agent_version, session_id, project_id, metrics)
             SELECT now() - interval '3 days', 'llm_response', 'codex', '2', gen_random_uuid(), min(id),
                    '{\"tokenCount\": 1234, \"cost\": 2.5}' FROM projects" >/dev/null
@@ -91,7 +105,7 @@ rollups_match "$url"
 # A first build that ended after committing the tables and triggers, before logging the history
 # (no state row): the next run logs every hour and builds the rollups.
 sql "$url" "DELETE FROM agent_events_rollup_state; DELETE FROM agent_events_rollup_log;
-            DELETE FROM agent_events_hourly; DELETE FROM agent_events_daily" >/dev/null
+            DELETE FROM agent_events_hourly; DELETE FROM agent_events_daily; DELETE FROM agent_events_totals_5m" >/dev/null
 run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1d
 assert_not_contains "$err" "(table)"
 run --database-url "$url" maintain "${only_rollups[@]}"
@@ -106,9 +120,17 @@ assert_rc 0
 assert_contains "$err" "the rollup triggers on agent_events were missing"
 rollups_match "$url"
 
+# Plain rollups made before agent_events_totals_5m existed: the next run adds it and builds it.
+sql "$url" "DROP TABLE agent_events_totals_5m" >/dev/null
+run --database-url "$url" maintain "${only_rollups[@]}"
+assert_rc 0
+assert_contains "$err" "created the plain rollup agent_events_totals_5m"
+rollups_match "$url"
+
 # TRUNCATE empties the rollups at the next refresh.
 sql "$url" "TRUNCATE agent_events" >/dev/null
 run --database-url "$url" maintain "${only_rollups[@]}"
 assert_rc 0
-assert_eq "0|0" "$(sql "$url" "SELECT (SELECT count(*) FROM agent_events_hourly), (SELECT count(*) FROM agent_events_daily)")" "rollups after TRUNCATE"
+assert_eq "0|0|0" "$(sql "$url" "SELECT (SELECT count(*) FROM agent_events_hourly), (SELECT count(*) FROM agent_events_daily),
+                                          (SELECT count(*) FROM agent_events_totals_5m)")" "rollups after TRUNCATE"
 pass

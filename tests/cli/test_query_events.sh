@@ -139,6 +139,13 @@ assert_contains "$err" "--columns: unknown column 'nope'"
 run --database-url "$url" query timeline --bucket 7x
 assert_rc 2
 assert_contains "$err" "--bucket: '7x' is not a duration"
+run --database-url "$url" query events --limit -1
+assert_rc 2
+assert_contains "$err" "--limit: '-1' is not a count: give 0 (no limit) or a positive whole number"
+assert_not_contains "$err" "1.79769"
+run --database-url "$url" query sessions --limit 1e3
+assert_rc 2
+assert_contains "$err" "'1e3' is not a count"
 run --database-url "$url" query events --follow --until 1h
 assert_rc 2
 assert_contains "$err" "--follow: cannot be combined with --until"

@@ -64,6 +64,8 @@ cases=(
   "--bucket 2h --by project --project acme/web"
   "--bucket 1h --agent codex --type llm_response"
   "--bucket 30m"
+  "--bucket 5m"
+  "--bucket 15m"
   "--bucket 1w"
   "--bucket 1h --severity error"
   "--bucket 1d --data {\"filePath\":\"src/3.ts\"}"
@@ -73,16 +75,18 @@ for c in "${cases[@]}"; do
   same_output $c
 done
 
-# Where the rows came from: TimescaleDB read its aggregates (but not the invalidated hour, nor the
-# tail setup did not see); the plain tables all but the late event's hour (and its day, from the
-# hourly table).
+# Where the rows came from: TimescaleDB read its aggregates (but not the invalidated 5 minutes or
+# hour, nor the tail setup did not see): the 5-minute totals without --by, the hourly aggregate
+# with it; the plain tables all but the late event's hour (and its day, from the totals).
 run --database-url "${tsdb_urls[0]}" -v query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1h
+assert_contains "$err" "timeline reads agent_events_totals_5m (continuous aggregate) 2026-01-08T00:00:00.000000Z .. 2026-01-09T05:30:00.000000Z; agent_events (raw) 2026-01-09T05:30:00.000000Z .. 2026-01-09T05:35:00.000000Z; agent_events_totals_5m (continuous aggregate) 2026-01-09T05:35:00.000000Z .. 2026-01-10T12:00:00.000000Z; agent_events (raw) 2026-01-10T12:00:00.000000Z .. "
+run --database-url "${tsdb_urls[0]}" -v query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1h --by type
 assert_contains "$err" "timeline reads agent_events_hourly (continuous aggregate) 2026-01-08T00:00:00.000000Z .. 2026-01-09T05:00:00.000000Z; agent_events (raw) 2026-01-09T05:00:00.000000Z .. 2026-01-09T06:00:00.000000Z; agent_events_hourly (continuous aggregate) 2026-01-09T06:00:00.000000Z .. 2026-01-10T12:00:00.000000Z; agent_events (raw) 2026-01-10T12:00:00.000000Z .. "
 run --database-url "${tsdb_urls[0]}" -v query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1d
 assert_contains "$err" "agent_events_daily (continuous aggregate) 2026-01-08T00:00:00.000000Z .. 2026-01-09T00:00:00.000000Z"
 for u in "$plain" "$part"; do
   run --database-url "$u" -v query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1d
-  assert_contains "$err" "timeline reads agent_events_daily (table) 2026-01-08T00:00:00.000000Z .. 2026-01-09T00:00:00.000000Z; agent_events_hourly (table) 2026-01-09T00:00:00.000000Z .. 2026-01-09T05:00:00.000000Z; agent_events (raw) 2026-01-09T05:00:00.000000Z .. 2026-01-09T06:00:00.000000Z; agent_events_hourly (table) 2026-01-09T06:00:00.000000Z .. 2026-01-10T00:00:00.000000Z; agent_events_daily (table) 2026-01-10T00:00:00.000000Z .. 2026-01-12T00:00:00.000000Z"
+  assert_contains "$err" "timeline reads agent_events_daily (table) 2026-01-08T00:00:00.000000Z .. 2026-01-09T00:00:00.000000Z; agent_events_totals_5m (table) 2026-01-09T00:00:00.000000Z .. 2026-01-09T05:00:00.000000Z; agent_events (raw) 2026-01-09T05:00:00.000000Z .. 2026-01-09T06:00:00.000000Z; agent_events_totals_5m (table) 2026-01-09T06:00:00.000000Z .. 2026-01-10T00:00:00.000000Z; agent_events_daily (table) 2026-01-10T00:00:00.000000Z .. 2026-01-12T00:00:00.000000Z"
 done
 # The next refresh takes the late hour in: the daily rollup covers the whole range, same numbers.
 maintain_rollups "$part"
@@ -91,8 +95,11 @@ assert_contains "$err" "timeline reads agent_events_daily (table) 2026-01-08T00:
 same_output --bucket 1d
 same_output --bucket 1h --by agent
 run --database-url "${tsdb_urls[0]}" query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1h --explain
-assert_contains "$out" "FROM \"agent_events_hourly\" r"
+assert_contains "$out" "FROM \"agent_events_totals_5m\" r"
 assert_contains "$out" "time_bucket('1 hour'::interval, e.timestamp"
+run --database-url "${tsdb_urls[0]}" query timeline --since 2026-01-08 --until 2026-01-12 --bucket 1h --by agent --explain
+assert_contains "$out" "FROM \"agent_events_hourly\" r"
+assert_not_contains "$out" "agent_events_totals_5m"
 
 # The numbers: the daily totals equal a plain count; a quiet hour is a zero row, not a gap.
 run --database-url "$raw" query timeline --since 2026-01-09T01:00Z --until 2026-01-09T06:00Z --format csv --columns bucket,events

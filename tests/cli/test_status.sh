@@ -56,6 +56,15 @@ for version in 2.17.2 2.28.3; do
   }
   wait_for "status to exit 7 with job $boom's failure as a problem ($version)" 60 failing_reported
   assert_contains "$out" "unhealthy: "
+  # From then on it stays a problem, also while the scheduler's retries run (job_stats shows no
+  # last status during a run: status reads the last failure from job_errors then).
+  for _ in $(seq 20); do
+    run --database-url "$url" status
+    assert_rc 7
+    printf '%s\n' "$out" | grep -q "^problem: .*job $boom (.*) failed at .*: boom $boom" ||
+      fail "status while job $boom keeps failing and retrying ($version) does not name the failure: $out"
+    sleep 0.2
+  done
   assert_contains "$out" "what to do: fix the cause, then run it: devlogctl timescale jobs run $boom"
   "$DEVLOGCTL" --database-url "$url" -q timescale jobs pause "$boom" >/dev/null
   wait_for "job $boom to stop" 30 sql_is "$url" 0 "SELECT count(*) FROM timescaledb_information.job_stats WHERE job_id = $boom AND job_status = 'Running'"

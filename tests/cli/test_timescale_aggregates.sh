@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The continuous aggregates on 2.17.2 and 2.28.3 follow the rollup contract: after setup and
-# `aggregates refresh`, agent_events_hourly and agent_events_daily equal a GROUP BY over the raw
+# `aggregates refresh`, agent_events_hourly, agent_events_daily and agent_events_totals_5m equal a GROUP BY over the raw
 # rows written here independently, bucket by bucket, although a third of the events carry junk
 # metrics (strings, arrays, 1e400, negatives, JSON null); late events are picked up by a refresh;
 # seed 002's aggregate (wrong keys, averages) is refused, and replaced with --replace-aggregates.
@@ -8,16 +8,19 @@
 . "$(dirname "$0")/timescale_lib.sh"
 need_tsdb
 
-# differences URL AGGREGATE WIDTH: rows of AGGREGATE that differ from the raw GROUP BY, both ways,
-# over the buckets the aggregate has materialized (one statement: one snapshot).
+# differences URL AGGREGATE WIDTH [totals]: rows of AGGREGATE that differ from the raw GROUP BY, both
+# ways, over the buckets the aggregate has materialized (one statement: one snapshot); with
+# "totals", grouped by the bucket alone (agent_events_totals_5m).
 differences() {
+  local keys=", project_id, agent_id, event_type" group=", 2, 3, 4"
+  [ "${4:-}" != totals ] || { keys=""; group=""; }
   sql "$1" "CREATE FUNCTION pg_temp.num(m jsonb, k text, hi numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS
               \$\$ SELECT CASE WHEN jsonb_typeof(m -> k) = 'number'
                                THEN CASE WHEN (m ->> k)::numeric >= 0 AND (m ->> k)::numeric <= hi
                                          THEN (m ->> k)::numeric END END \$\$;
             WITH cagg AS (SELECT * FROM $2),
             raw AS (
-              SELECT time_bucket(interval '$3', timestamp) AS bucket, project_id, agent_id, event_type,
+              SELECT time_bucket(interval '$3', timestamp) AS bucket$keys,
                      count(*) AS event_count, count(*) FILTER (WHERE severity = 'error') AS error_count,
                      count(DISTINCT session_id) AS session_count,
                      sum(round(pg_temp.num(metrics, 'promptTokens', 1e9)))::bigint,
@@ -30,7 +33,7 @@ differences() {
                      sum(pg_temp.num(metrics, 'cost', 1e6)), count(pg_temp.num(metrics, 'cost', 1e6))
               FROM agent_events
               WHERE timestamp < (SELECT max(bucket) + interval '$3' FROM cagg)
-              GROUP BY 1, 2, 3, 4)
+              GROUP BY 1$group)
             SELECT count(*) FROM ((SELECT * FROM cagg EXCEPT ALL SELECT * FROM raw)
                                   UNION ALL (SELECT * FROM raw EXCEPT ALL SELECT * FROM cagg)) AS d" | tail -1
 }
@@ -38,6 +41,8 @@ differences() {
 check_equal() { # URL WHAT
   assert_eq 0 "$(differences "$1" agent_events_hourly '1 hour')" "hourly rows differing from GROUP BY ($2)"
   assert_eq 0 "$(differences "$1" agent_events_daily '1 day')" "daily rows differing from GROUP BY ($2)"
+  assert_eq 0 "$(differences "$1" agent_events_totals_5m '5 minutes' totals)" "5-minute totals differing from GROUP BY ($2)"
+  [ "$(sql "$1" "SELECT count(*) FROM agent_events_totals_5m")" -gt 100 ] || fail "agent_events_totals_5m is nearly empty ($2)"
 }
 
 for version in 2.17.2 2.28.3; do

@@ -52,9 +52,10 @@ for version in 2.17.2 2.28.3; do
 
   run --database-url "$url" --format csv timescale aggregates create
   assert_rc 0
-  assert_eq "48 48" "$(sql "$url" "SELECT (SELECT sum(event_count) FROM agent_events_hourly) || ' ' || (SELECT sum(event_count) FROM agent_events_daily)")" \
-    "history materialized in both aggregates ($version)"
-  assert_eq 2 "$(sql "$url" "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'")" \
+  assert_eq "48 48 48" "$(sql "$url" "SELECT (SELECT sum(event_count) FROM agent_events_hourly) || ' ' || (SELECT sum(event_count) FROM agent_events_daily)
+    || ' ' || (SELECT sum(event_count) FROM agent_events_totals_5m)")" \
+    "history materialized in the three aggregates ($version)"
+  assert_eq 3 "$(sql "$url" "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'")" \
     "refresh policies ($version)"
   run --database-url "$url" --format csv timescale aggregates create
   assert_rc 0

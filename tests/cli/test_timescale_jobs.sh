@@ -16,7 +16,7 @@ for version in 2.17.2 2.28.3; do
   job() { sql "$url" "SELECT job_id FROM timescaledb_information.jobs j WHERE proc_name = '$1' ${2:-}"; }
   compression=$(job policy_compression)
   retention=$(job policy_retention)
-  hourly=$(job policy_refresh_continuous_aggregate "AND config->>'start_offset' = '1 day'")
+  hourly=$(job policy_refresh_continuous_aggregate "AND config->>'start_offset' = '1 day' AND config->>'end_offset' = '00:05:00'")
   daily=$(job policy_refresh_continuous_aggregate "AND config->>'start_offset' = '3 days'")
 
   # Work for each job.

@@ -27,11 +27,12 @@ for version in 2.17.2 2.28.3; do
   run --database-url "$url" timescale setup
   assert_rc 0
   for step in hypertable "retention policy" "reorder policy" "aggregate agent_events_hourly" \
-    "aggregate agent_events_daily" "refresh policy agent_events_hourly" "refresh policy agent_events_daily" \
-    "materialize agent_events_hourly" "materialize agent_events_daily"; do
-    assert_contains "$out" "$(printf '%-35s applied' "$step")" "setup output ($version)"
+    "aggregate agent_events_daily" "aggregate agent_events_totals_5m" "refresh policy agent_events_hourly" \
+    "refresh policy agent_events_daily" "refresh policy agent_events_totals_5m" \
+    "materialize agent_events_hourly" "materialize agent_events_daily" "materialize agent_events_totals_5m"; do
+    assert_contains "$out" "$(printf '%-38s applied' "$step")" "setup output ($version)"
   done
-  assert_contains "$out" "$(printf '%-35s already in place  timescaledb %s' extension "$version")"
+  assert_contains "$out" "$(printf '%-38s already in place  timescaledb %s' extension "$version")"
 
   # Every object and policy, as TimescaleDB reports it.
   assert_eq "agent_events|1 day|t" "$(sql "$url" "SELECT h.hypertable_name, d.time_interval, h.compression_enabled
@@ -40,14 +41,16 @@ for version in 2.17.2 2.28.3; do
     concat_ws(' ', segmentby_column_index, orderby_column_index, orderby_asc, orderby_nullsfirst), ','
     ORDER BY segmentby_column_index, orderby_column_index) FROM timescaledb_information.compression_settings")" "compression settings ($version)"
   assert_eq "policy_compression|7 days
-policy_refresh_continuous_aggregate|1 day 01:00:00 00:10:00
+policy_refresh_continuous_aggregate|1 day 00:01:00 00:05:00
+policy_refresh_continuous_aggregate|1 day 00:05:00 00:10:00
 policy_refresh_continuous_aggregate|3 days 01:00:00 01:00:00
 policy_reorder|idx_agent_events_session_time
 policy_retention|365 days" "$(sql "$url" "SELECT proc_name, coalesce(config->>'compress_after', config->>'drop_after', config->>'index_name',
       concat_ws(' ', config->>'start_offset', config->>'end_offset', schedule_interval))
     FROM timescaledb_information.jobs WHERE job_id >= 1000 ORDER BY 1, 2")" "policies ($version)"
   assert_eq "agent_events_daily|t|16
-agent_events_hourly|t|16" "$(sql "$url" "SELECT view_name, materialized_only,
+agent_events_hourly|t|16
+agent_events_totals_5m|t|13" "$(sql "$url" "SELECT view_name, materialized_only,
       (SELECT count(col_description(format('%I.%I', view_schema, view_name)::regclass, a.attnum)) FROM pg_attribute a
        WHERE a.attrelid = format('%I.%I', view_schema, view_name)::regclass AND a.attnum > 0)
     FROM timescaledb_information.continuous_aggregates ORDER BY 1")" "aggregates and their column comments ($version)"
@@ -58,9 +61,14 @@ agent_events_hourly|t|16" "$(sql "$url" "SELECT view_name, materialized_only,
   chunks=$(sql "$url" "SELECT count(*) FROM show_chunks('agent_events')")
   [ "$chunks" -ge 40 ] || fail "expected at least 40 daily chunks, got $chunks ($version)"
   # History older than the refresh windows is materialized.
-  for agg in agent_events_hourly agent_events_daily; do
+  for agg in agent_events_hourly agent_events_daily agent_events_totals_5m; do
+    case $agg in
+    agent_events_hourly) width="1 hour" ;;
+    agent_events_daily) width="1 day" ;;
+    *) width="5 minutes" ;;
+    esac
     assert_eq t "$(sql "$url" "SELECT (SELECT sum(event_count) FROM $agg) = (SELECT count(*) FROM agent_events
-      WHERE timestamp < (SELECT max(bucket) FROM $agg) + interval '$([ $agg = agent_events_hourly ] && echo 1 hour || echo 1 day)')")" \
+      WHERE timestamp < (SELECT max(bucket) FROM $agg) + interval '$width')")" \
       "$agg holds every event up to its last bucket ($version)"
   done
 

@@ -48,6 +48,10 @@ TEST_CASE("valid_plain: buckets that end by the watermark, but for the hours wai
     // Daily: the days holding a logged hour are out, and so is the day of the watermark.
     CHECK(valid_plain(watermark, std::chrono::hours(24), pending) == std::vector<Interval>{{k_min, T}, {T + 24 * H, T + 2 * 24 * H}});
     CHECK(valid_plain(watermark, std::chrono::hours(24), {}) == std::vector<Interval>{{k_min, T + 2 * 24 * H}});
+    // 5-minute buckets: a logged hour takes out all twelve of its buckets; the watermark's own
+    // bucket (10:20 to 10:25) is not whole yet.
+    CHECK(valid_plain(watermark, std::chrono::minutes(5), pending) ==
+          std::vector<Interval>{{k_min, T + 5 * H}, {T + 7 * H, T + 2 * 24 * H + 9 * H}, {T + 2 * 24 * H + 10 * H, watermark}});
 }
 
 TEST_CASE("plan_segments")
@@ -76,6 +80,21 @@ TEST_CASE("plan_segments")
                                    {"agent_events_daily", {T - 48 * H, T}, true},
                                    {"agent_events_hourly", {T, T + 20 * H}, true},
                                    {{}, {T + 20 * H, T + 24 * H}}});
+    }
+    SUBCASE("the 5-minute totals before the hourly rollup, after the daily one; each fills the others' gaps")
+    {
+        const time::Micros M5 = 300'000'000;
+        const Rollup totals{"agent_events_totals_5m", std::chrono::minutes(5), {{T - 24 * H, T + 22 * H + 7 * M5}}, true, false};
+        CHECK(plan_segments({T - 72 * H, T + 24 * H}, std::chrono::hours(1), {hourly, daily, totals}) ==
+              std::vector<Segment>{{{}, {T - 72 * H, T - 48 * H}},
+                                   {"agent_events_hourly", {T - 48 * H, T - 24 * H}, true},
+                                   {"agent_events_totals_5m", {T - 24 * H, T + 22 * H + 7 * M5}, true},
+                                   {{}, {T + 22 * H + 7 * M5, T + 24 * H}}});
+        CHECK(plan_segments({T - 72 * H, T + 24 * H}, std::chrono::hours(24), {hourly, daily, totals}) ==
+              std::vector<Segment>{{{}, {T - 72 * H, T - 48 * H}},
+                                   {"agent_events_daily", {T - 48 * H, T}, true},
+                                   {"agent_events_totals_5m", {T, T + 22 * H + 7 * M5}, true},
+                                   {{}, {T + 22 * H + 7 * M5, T + 24 * H}}});
     }
     SUBCASE("a stale hour in the middle")
     {

@@ -33,6 +33,26 @@ TEST_CASE("rollup::select_sql names the contract's columns, in order")
           std::string::npos);
 }
 
+TEST_CASE("rollup::select_sql without group keys: the totals, the same measures per bucket")
+{
+    const std::string sql = rollup::select_sql(rollup::time_bucket_expression(std::chrono::minutes(5)), "e", false);
+    CHECK(sql.starts_with("SELECT time_bucket(INTERVAL '5 minutes', \"timestamp\") AS bucket,\n    count(*) AS event_count"));
+    CHECK(sql.ends_with("FROM e\nGROUP BY time_bucket(INTERVAL '5 minutes', \"timestamp\")"));
+    CHECK(sql.find("project_id") == std::string::npos);
+    // The same measure expressions as the grouped rollups.
+    const std::string grouped = rollup::select_sql(rollup::time_bucket_expression(std::chrono::minutes(5)), "e");
+    const auto measures = [](const std::string& s) { return s.substr(s.find("count(*) AS event_count"), s.find("FROM e") - s.find("count(*) AS event_count")); };
+    CHECK(measures(sql) == measures(grouped));
+    const auto columns = rollup::columns(false);
+    REQUIRE(columns.size() == rollup::k_columns.size() - 3);
+    CHECK(columns[0].name == "bucket");
+    CHECK(columns[1].name == "event_count");
+    CHECK(rollup::columns(true).size() == rollup::k_columns.size());
+    CHECK(rollup::relation_comment(rollup::k_totals, std::chrono::minutes(5), false) ==
+          "agent_events_totals_5m: agent_events per 5 minutes bucket (UTC), all events together; sums and counts only, "
+          "so buckets add up (except session_count). devlogctl rollup contract v1.");
+}
+
 TEST_CASE("rollup::metric reads one metric with the contract's range, for any alias")
 {
     CHECK(rollup::metric("e", "tokenCount") ==

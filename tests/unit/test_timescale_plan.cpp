@@ -33,8 +33,9 @@ State fresh(const char* version = "2.28.3")
                  "project_id", "context",   "data",       "metrics",  "parent_event_id", "related_event_ids",
                  "tags",       "severity"};
     t.indexes = {"agent_events_pkey", "idx_agent_events_session_time", "idx_agent_events_time"};
-    s.aggregates[0].name = "agent_events_hourly";
-    s.aggregates[1].name = "agent_events_daily";
+    CHECK(s.aggregates[0].name == "agent_events_hourly"); // State's defaults
+    CHECK(s.aggregates[2].name == "agent_events_totals_5m");
+    CHECK_FALSE(s.aggregates[2].grouped);
     return s;
 }
 
@@ -65,10 +66,15 @@ State set_up(const char* version = "2.28.3")
         a.exists = a.continuous = a.marked = a.columns_match = true;
         a.policy_job = job++;
         a.watermark = k_now - 2 * k_hour;
-        a.schedule =
-            a.name == "agent_events_hourly" ? Interval{"00:10:00", std::chrono::minutes(10)} : iv(1, "01:00:00");
-        a.start_offset = a.name == "agent_events_hourly" ? iv(24, "1 day") : iv(72, "3 days");
-        a.end_offset = iv(1, "01:00:00");
+        const bool hourly = a.name == "agent_events_hourly";
+        const bool totals = a.name == "agent_events_totals_5m";
+        a.schedule = hourly   ? Interval{"00:10:00", std::chrono::minutes(10)}
+                     : totals ? Interval{"00:05:00", std::chrono::minutes(5)}
+                              : iv(1, "01:00:00");
+        a.start_offset = hourly || totals ? iv(24, "1 day") : iv(72, "3 days");
+        a.end_offset = hourly   ? Interval{"00:05:00", std::chrono::minutes(5)}
+                       : totals ? Interval{"00:01:00", std::chrono::minutes(1)}
+                                : iv(1, "01:00:00");
     }
     return s;
 }
@@ -99,8 +105,10 @@ TEST_CASE("plan: a fresh database")
         CHECK(names(p) == std::vector<std::string>{
                               "extension", "hypertable", "columnstore", "columnstore policy", "retention policy",
                               "reorder policy", "aggregate agent_events_hourly", "aggregate agent_events_daily",
-                              "refresh policy agent_events_hourly", "refresh policy agent_events_daily",
-                              "materialize agent_events_hourly", "materialize agent_events_daily"});
+                              "aggregate agent_events_totals_5m", "refresh policy agent_events_hourly",
+                              "refresh policy agent_events_daily", "refresh policy agent_events_totals_5m",
+                              "materialize agent_events_hourly", "materialize agent_events_daily",
+                              "materialize agent_events_totals_5m"});
         CHECK(step(p, "extension").outcome == Outcome::in_place);
         const auto& h = step(p, "hypertable");
         CHECK(h.outcome == Outcome::apply);
@@ -133,6 +141,21 @@ TEST_CASE("plan: a fresh database")
               "SELECT \"public\".add_continuous_aggregate_policy('\"public\".\"agent_events_daily\"'::regclass, "
               "start_offset => '3 days'::interval, end_offset => '1 hour'::interval, schedule_interval => '1 "
               "hour'::interval)");
+        // The totals: no group keys, one row per 5 minutes, refreshed every 5 minutes up to a minute ago.
+        const auto& totals = step(p, "aggregate agent_events_totals_5m");
+        CHECK(totals.new_value == "continuous aggregate per 5 minutes, all events together");
+        REQUIRE(totals.statements.size() == 2 + rollup::k_columns.size() - 3);
+        CHECK(totals.statements[0].sql.starts_with(
+            "CREATE MATERIALIZED VIEW \"public\".\"agent_events_totals_5m\" WITH (timescaledb.continuous, "
+            "timescaledb.materialized_only = true) AS\nSELECT time_bucket(INTERVAL '5 minutes', \"timestamp\") AS "
+            "bucket,\n    count(*) AS event_count"));
+        CHECK(totals.statements[0].sql.find("GROUP BY time_bucket(INTERVAL '5 minutes', \"timestamp\")\nWITH NO DATA") !=
+              std::string::npos);
+        CHECK(totals.statements[0].sql.find("project_id") == std::string::npos);
+        CHECK(render(step(p, "refresh policy agent_events_totals_5m").statements.at(0)) ==
+              "SELECT \"public\".add_continuous_aggregate_policy('\"public\".\"agent_events_totals_5m\"'::regclass, "
+              "start_offset => '1 day'::interval, end_offset => '1 minute'::interval, schedule_interval => '5 "
+              "minutes'::interval)");
         CHECK(step(p, "materialize agent_events_hourly").outcome == Outcome::in_place); // no rows
     }
     SUBCASE("2.17.2: the compression API")
@@ -185,7 +208,7 @@ TEST_CASE("plan: an up-to-date database changes nothing")
             CHECK(s.statements.empty());
         }
         CHECK(step(p, "refresh policy agent_events_hourly").new_value ==
-              "every 10 minutes, window 1 day to 1 hour ago");
+              "every 10 minutes, window 1 day to 5 minutes ago");
     }
 }
 
@@ -242,8 +265,8 @@ TEST_CASE("plan: changing one setting changes exactly that")
         const auto p4 = plan(s4, set_up());
         const auto& r = step(p4, "refresh policy agent_events_hourly");
         CHECK(r.outcome == Outcome::change);
-        CHECK(r.old_value == "every 10 minutes, window 1 day to 1 hour ago");
-        CHECK(r.new_value == "every 10 minutes, window 2 days to 1 hour ago");
+        CHECK(r.old_value == "every 10 minutes, window 1 day to 5 minutes ago");
+        CHECK(r.new_value == "every 10 minutes, window 2 days to 5 minutes ago");
     }
 }
 
