@@ -2,14 +2,17 @@
 
 #include "lib/core/embedded.hpp"
 #include "lib/db/pq.hpp"
+#include "lib/query/reader.hpp"
 #include "lib/query/sql.hpp"
 #include "lib/rollup/plain.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 
 namespace devlog::query {
 namespace {
@@ -28,28 +31,35 @@ std::string fill(std::string text, std::string_view marker, std::string_view val
     return text;
 }
 
-// The ranges a continuous aggregate's buckets are current in, within RANGE; nullopt when VIEW is not
-// a continuous aggregate. One statement: its watermark and the ranges not current.
-std::optional<std::vector<Interval>> cagg_valid(db::Runner& runner, const Timescale& tsdb, const std::string& view, Interval range)
+// The ranges each continuous aggregate of VIEWS has current buckets in, within RANGE; the views
+// that are not continuous aggregates are absent. One statement for all: their watermarks and the
+// ranges not current.
+std::map<std::string, std::vector<Interval>> cagg_valid(db::Runner& runner, const Timescale& tsdb,
+                                                        const std::vector<std::string>& views, Interval range)
 {
+    if (views.empty()) {
+        return {};
+    }
     const std::string sql =
         fill(fill(std::string(embedded_sql("query/cagg_state.sql")), "{functions}", db::quote_name(tsdb.functions_schema)),
              "{pending}", tsdb.at_least(2, 22) ? embedded_sql("query/cagg_pending.sql") : "");
-    const db::Result r = runner.exec(sql, db::Location{"query timeline: " + view},
-                                     {view, std::to_string(range.start), std::to_string(range.end)});
-    std::optional<std::int64_t> watermark;
-    std::vector<Interval> stale;
+    const db::Result r = runner.exec(sql, db::Location{"query timeline: the continuous aggregates"},
+                                     {array_literal(views), std::to_string(range.start), std::to_string(range.end)});
+    std::map<std::string, std::int64_t> watermarks;
+    std::map<std::string, std::vector<Interval>> stale;
     for (std::size_t i = 0; i < r.rows(); ++i) {
-        if (r.get(i, 0) == std::optional<std::string>("watermark")) {
-            watermark = int_of(r, i, 1);
+        const std::string view = r.get(i, 0).value_or("");
+        if (r.get(i, 1) == std::optional<std::string>("watermark")) {
+            watermarks[view] = int_of(r, i, 2);
         } else {
-            stale.push_back({int_of(r, i, 1), int_of(r, i, 2)});
+            stale[view].push_back({int_of(r, i, 2), int_of(r, i, 3)});
         }
     }
-    if (!watermark) {
-        return std::nullopt;
+    std::map<std::string, std::vector<Interval>> out;
+    for (const auto& [view, watermark] : watermarks) {
+        out[view] = valid_before_watermark(watermark, stale[view]);
     }
-    return valid_before_watermark(*watermark, stale);
+    return out;
 }
 
 } // namespace
@@ -61,14 +71,24 @@ std::string Timescale::api(std::string_view name) const
 
 std::optional<Timescale> detect_timescaledb(db::Runner& runner)
 {
-    const db::Result r = runner.exec(embedded_sql("query/timescaledb.sql"), db::Location{"TimescaleDB"});
-    if (r.rows() == 0) {
-        return std::nullopt;
-    }
     Timescale t;
-    t.version = r.get(0, 0).value_or("");
-    t.api_schema = r.get(0, 1).value_or("public");
-    t.functions_schema = r.get(0, 2).value_or("_timescaledb_functions");
+    if (Measurements* m = Measurements::current(); m != nullptr && m->timescaledb) {
+        if (!*m->timescaledb) {
+            return std::nullopt; // read in BEGIN's round trip: not installed
+        }
+        const auto row = nlohmann::json::parse(**m->timescaledb);
+        t.version = row.at(0).is_string() ? row.at(0).get<std::string>() : "";
+        t.api_schema = row.at(1).is_string() ? row.at(1).get<std::string>() : "public";
+        t.functions_schema = row.at(2).is_string() ? row.at(2).get<std::string>() : "_timescaledb_functions";
+    } else {
+        const db::Result r = runner.exec(embedded_sql("query/timescaledb.sql"), db::Location{"TimescaleDB"});
+        if (r.rows() == 0) {
+            return std::nullopt;
+        }
+        t.version = r.get(0, 0).value_or("");
+        t.api_schema = r.get(0, 1).value_or("public");
+        t.functions_schema = r.get(0, 2).value_or("_timescaledb_functions");
+    }
     if (std::sscanf(t.version.c_str(), "%d.%d", &t.major, &t.minor) != 2) { // NOLINT(cert-err34-c)
         t.major = 0;
         t.minor = 0;
@@ -101,7 +121,9 @@ std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Times
         std::vector<time::Micros> pending;
     };
     std::optional<Plain> plain;
-    std::vector<Rollup> out;
+    // The rollups that can serve, and the continuous aggregates among them (read in one statement).
+    std::vector<std::pair<std::size_t, const rollup::Relation*>> usable;
+    std::vector<std::string> views;
     for (std::size_t i = 0; i < found.rows(); ++i) {
         const std::string name = found.get(i, 0).value_or("");
         const auto known =
@@ -112,13 +134,20 @@ std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Times
         if (known->grouped && found.get(i, 3) != std::optional<std::string>("t")) {
             continue; // without the group keys it cannot serve what it is named for
         }
+        usable.emplace_back(i, &*known);
+        if (tsdb && found.get(i, 1) == std::optional<std::string>("v")) {
+            views.push_back(name);
+        }
+    }
+    const auto caggs = tsdb ? cagg_valid(runner, *tsdb, views, range) : std::map<std::string, std::vector<Interval>>{};
+    std::vector<Rollup> out;
+    for (const auto& [i, known] : usable) {
+        const std::string name(known->name);
         Rollup r{name, known->width, {}, false, known->grouped};
         const std::string schema = found.get(i, 2).value_or("");
-        if (tsdb && found.get(i, 1) == std::optional<std::string>("v")) {
-            if (auto valid = cagg_valid(runner, *tsdb, name, range)) {
-                r.valid = std::move(*valid);
-                r.continuous_aggregate = true;
-            }
+        if (const auto cagg = caggs.find(name); cagg != caggs.end()) {
+            r.valid = cagg->second;
+            r.continuous_aggregate = true;
         }
         if (!r.continuous_aggregate) {
             // maintain's plain table: current below its watermark but for the hours still logged.

@@ -118,7 +118,7 @@ Explained explain(db::Runner& runner, const Statement& st, Explain mode, const s
     return out;
 }
 
-std::string begin_sql(bool with_projects)
+std::string begin_sql(bool with_projects, bool with_timescaledb)
 {
     std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT "
                       "coalesce(current_setting('devlog.record_metrics', true), '')";
@@ -126,6 +126,11 @@ std::string begin_sql(bool with_projects)
         sql += ",\n(SELECT json_agg(json_build_array(p.id, p.full_name, p.repo_url) ORDER BY p.id) FROM (\n";
         sql += embedded_sql("query/projects.sql");
         sql += "\n) p)";
+    }
+    if (with_timescaledb) {
+        sql += ",\n(SELECT json_build_array(t.extversion, t.api_schema, t.functions_schema) FROM (\n";
+        sql += embedded_sql("query/timescaledb.sql");
+        sql += "\n) t)";
     }
     return sql;
 }

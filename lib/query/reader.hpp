@@ -46,6 +46,9 @@ class Measurements
     std::optional<std::string> setting;
     // The projects table, read in BEGIN's round trip when --project was given (resolve_projects).
     std::optional<std::vector<ProjectRow>> projects;
+    // TimescaleDB's row (timescaledb.sql as a JSON array; nullopt inside: not installed), when it
+    // was read in BEGIN's round trip (detect_timescaledb).
+    std::optional<std::optional<std::string>> timescaledb;
 
     struct Ran
     {
@@ -64,8 +67,9 @@ class Measurements
 };
 
 // The statement that opens a query command's transaction: BEGIN, then one row of the database
-// setting devlog.record_metrics and, WITH_PROJECTS, the projects table as JSON (ProjectRow fields).
-std::string begin_sql(bool with_projects);
+// setting devlog.record_metrics and, WITH_PROJECTS, the projects table as JSON (ProjectRow fields)
+// and, WITH_TIMESCALEDB, the row of query/timescaledb.sql as a JSON array.
+std::string begin_sql(bool with_projects, bool with_timescaledb = false);
 // The projects of begin_sql's second column.
 std::vector<ProjectRow> project_rows(const std::optional<std::string>& json);
 
@@ -73,17 +77,22 @@ std::vector<ProjectRow> project_rows(const std::optional<std::string>& json);
 // it streamed (Measurements::record, when COMMON.record_metrics or the settings ask). The database
 // setting devlog.record_metrics, and the projects when --project was given, are read in BEGIN's
 // round trip: a command run once per process saves a round trip and a statement on each.
-template <typename F> auto measured(db::Runner& runner, const Common& common, Reporter& reporter, F&& body)
+// WITH_TIMESCALEDB: TimescaleDB's version and schemas are read there too (detect_timescaledb).
+template <typename F>
+auto measured(db::Runner& runner, const Common& common, Reporter& reporter, F&& body, bool with_timescaledb = false)
 {
     Measurements measurements;
     const bool with_projects = !common.filter.projects.empty();
     // Only the projects part of BEGIN's round trip can fail on the schema: errors name --project.
     auto result = runner.transaction_as(
-        begin_sql(with_projects),
+        begin_sql(with_projects, with_timescaledb),
         [&](const db::Result& begun) {
             measurements.setting = begun.get(0, 0);
             if (with_projects) {
                 measurements.projects = project_rows(begun.get(0, 1));
+            }
+            if (with_timescaledb) {
+                measurements.timescaledb = begun.get(0, with_projects ? 2 : 1);
             }
             return body();
         },

@@ -84,7 +84,7 @@ std::optional<Explained> timeline(db::Database& db, const TimelineOptions& o, Ro
             runner, st, "query timeline", [&](const db::Result& result) { emit(result, kinds, picked, out); },
             [&] { out.flush(); });
         return std::nullopt;
-    });
+    }, /*with_timescaledb=*/true);
 }
 
 } // namespace devlog::query
