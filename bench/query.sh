@@ -130,7 +130,7 @@ recent() {
     SELECT timestamp + interval '1 day', event_type, agent_id, agent_version, session_id, project_id, context, data,
            metrics, parent_event_id, related_event_ids, tags, severity
     FROM agent_events
-    WHERE timestamp >= greatest(now() - interval '1 day 70 minutes', (SELECT max(timestamp) FROM agent_events) - interval '1 day')
+    WHERE timestamp > greatest(now() - interval '1 day 70 minutes', (SELECT max(timestamp) FROM agent_events) - interval '1 day')
       AND timestamp < now() - interval '1 day'" >/dev/null
 }
 

@@ -22,7 +22,8 @@ const CLI::Validator k_count_check(
     [](std::string& text) -> std::string {
         std::int64_t n = 0;
         const char* end = text.data() + text.size();
-        const auto parsed = std::from_chars(text.data(), end, n);
+        const char* begin = text.starts_with('+') ? text.data() + 1 : text.data();
+        const auto parsed = std::from_chars(begin, end, n);
         if (parsed.ec != std::errc{} || parsed.ptr != end || n < 0) {
             return fmt::format("'{}' is not a count: give 0 (no limit) or a positive whole number", text);
         }

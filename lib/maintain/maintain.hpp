@@ -10,7 +10,7 @@
 //   strays       rows the default partitions caught: moved into partitions made for them up to
 //                the horizon (retention then drops the expired ones whole); the rest is reported
 //   retention    drop whole partitions older than --retain (agent_events) / --retain-metrics
-//   rollups      refresh the plain rollups agent_events_hourly / agent_events_daily (no TimescaleDB)
+//   rollups      refresh the plain rollups agent_events_hourly / _daily / _totals_5m (no TimescaleDB)
 //   connections  a snapshot of pg_stat_activity into connection_pool_stats
 //   summaries    refresh query_performance_summary, and devlog_activity_summary when it is older
 //                than summaries_every

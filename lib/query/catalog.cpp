@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 namespace devlog::query {
@@ -61,6 +62,21 @@ std::map<std::string, std::vector<Interval>> cagg_valid(db::Runner& runner, cons
     }
     return out;
 }
+
+// VALID without what lies before START.
+std::vector<Interval> starting_at(std::vector<Interval> valid, time::Micros start)
+{
+    std::vector<Interval> out;
+    for (auto& v : valid) {
+        v.start = std::max(v.start, start);
+        if (v.start < v.end) {
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+constexpr time::Micros k_never = std::numeric_limits<time::Micros>::max();
 
 } // namespace
 
@@ -160,6 +176,16 @@ std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Times
             }
             if (plain->state) {
                 r.valid = valid_plain(plain->state->watermark, r.width, plain->pending);
+            }
+            if (plain->state && !r.grouped) {
+                // The totals may be younger than the grouped rollups (added by an upgrade after
+                // retention dropped raw partitions whose history only the grouped ones keep):
+                // current only from their first bucket on.
+                const db::Result first = runner.exec(
+                    fmt::format("SELECT (extract(epoch FROM min(bucket)) * 1000000)::bigint FROM {}.{}",
+                                db::quote_name(schema), db::quote_name(name)),
+                    db::Location{"query timeline: " + name});
+                r.valid = starting_at(std::move(r.valid), first.get(0, 0) ? int_of(first, 0, 0) : k_never);
             }
         }
         out.push_back(std::move(r));

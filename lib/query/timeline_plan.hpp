@@ -1,6 +1,7 @@
 #pragma once
 // Where `query timeline` reads each part of its range from: the rollups (agent_events_daily,
-// agent_events_hourly) where they hold current numbers for whole buckets, raw agent_events for the
+// agent_events_totals_5m, agent_events_hourly) where they hold current numbers for whole buckets,
+// raw agent_events for the
 // rest (the unmaterialised tail, invalidated ranges, times before the rollups begin). Pure: the
 // catalog facts come in, a list of segments goes out; lib/query/timeline.cpp gathers the facts.
 
@@ -24,7 +25,7 @@ struct Interval
 struct Rollup
 {
     std::string relation;                       // "agent_events_hourly"
-    std::chrono::microseconds width{0};         // its bucket width (1 hour, 1 day)
+    std::chrono::microseconds width{0};         // its bucket width (5 minutes, 1 hour, 1 day)
     std::vector<Interval> valid;                // where its buckets are materialised and current
     bool continuous_aggregate = false;          // TimescaleDB (else a plain table): for messages
     bool grouped = true;                        // by project, agent and event type (else totals only)

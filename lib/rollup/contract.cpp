@@ -142,12 +142,12 @@ std::string date_bin_expression(std::chrono::microseconds width)
 
 std::string relation_comment(std::string_view name, std::chrono::microseconds width, bool grouped)
 {
-    return fmt::format("{}: agent_events per {} bucket (UTC){}; sums and counts only, so buckets add up (except "
+    return fmt::format("{}: agent_events per {} (UTC){}; sums and counts only, so buckets add up (except "
                        "session_count). {}.",
                        name,
-                       width == std::chrono::hours(1)    ? "hour"
-                       : width == std::chrono::hours(24) ? "day"
-                                                         : time::format_interval(width),
+                       width == std::chrono::hours(1)    ? "hour bucket"
+                       : width == std::chrono::hours(24) ? "day bucket"
+                                                         : "bucket of " + time::format_interval(width),
                        grouped ? ", project, agent and event type" : ", all events together", k_marker);
 }
 

@@ -27,11 +27,13 @@ struct Relation
     std::chrono::microseconds width;
     bool grouped = true;
 };
+// In this order: timescale::State::aggregates, the refresh settings and maintain's refresh index it.
 inline constexpr std::array<Relation, 3> k_relations = {{
     {k_hourly, std::chrono::hours(1), true},
     {k_daily, std::chrono::hours(24), true},
     {k_totals, std::chrono::minutes(5), false},
 }};
+static_assert(k_relations[0].name == k_hourly && k_relations[1].name == k_daily && k_relations[2].name == k_totals);
 
 // Version of the contract, written into each rollup relation's COMMENT (k_marker): a relation
 // whose comment lacks it was made by something else (seed 002's script, an older devlogctl).

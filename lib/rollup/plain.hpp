@@ -1,6 +1,7 @@
 #pragma once
-// The rollup contract (DEVELOPERS.md) on PostgreSQL without TimescaleDB: agent_events_hourly and
-// agent_events_daily as plain tables that maintain keeps up to date incrementally.
+// The rollup contract (DEVELOPERS.md) on PostgreSQL without TimescaleDB: agent_events_hourly,
+// agent_events_daily and agent_events_totals_5m as plain tables that maintain keeps up to date
+// incrementally.
 //
 // How late events are caught: statement triggers on agent_events append the hours each INSERT,
 // UPDATE, DELETE or TRUNCATE touched to agent_events_rollup_log, in the writer's transaction.

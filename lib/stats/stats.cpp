@@ -239,7 +239,7 @@ Report aggregates(db::Database& db)
         if (report.table.rows.empty()) {
             if (!tsdb) {
                 return instead_of(runner, "there are no continuous aggregates, and no rollup tables "
-                                          "(agent_events_hourly, agent_events_daily) either");
+                                          "(agent_events_hourly, agent_events_daily, agent_events_totals_5m) either");
             }
             report.notes.emplace_back("no continuous aggregates yet ('devlogctl timescale setup' creates them)");
         } else if (plain) {

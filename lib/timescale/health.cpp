@@ -178,7 +178,7 @@ Item job_item(const Job& job, const Capabilities& caps, time::Micros now)
                 "failed jobs are retried only after a backoff",
                 name, last->message, caps.installed ? caps.installed->str() : "2.28", caps.server_version);
             item.hint = "ways out: a TimescaleDB release that fixes it, or run the policies from cron, where they are "
-                        "not affected: devlogctl timescale jobs pause, then a crontab line such as '*/10 * * * * "
+                        "not affected: devlogctl timescale jobs pause, then a crontab line such as '*/5 * * * * "
                         "devlogctl timescale jobs run --due'";
         } else {
             item.reason =

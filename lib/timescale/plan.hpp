@@ -63,7 +63,7 @@ struct Plan
 };
 
 // The steps that bring STATE to SETTINGS for PARTS, in order: extension, hypertable, compression
-// settings and policy, retention, reorder, the two aggregates, their refresh policies, and the
+// settings and policy, retention, reorder, the three aggregates, their refresh policies, and the
 // materialization of history the policies cannot reach. Throws UsageError for settings that cannot
 // work (an unknown column or index, a refresh window under two buckets, retention shorter than a
 // refresh window) and Error when the state forbids a step (no agent_events, a partitioned table, a

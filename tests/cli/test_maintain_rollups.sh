@@ -55,7 +55,6 @@ timeline_is_raw "after the first build"
 # Without --by or a key filter the 5-minute totals serve; with them, the grouped rollups.
 run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1h
 assert_contains "$err" "agent_events_totals_5m (table)"
-assert_not_contains "$err" "agent_events_hourly (table)"
 run --database-url "$url" -v query timeline --since "$since" --until "$until" --bucket 1h --by agent
 assert_contains "$err" "agent_events_hourly (table)"
 assert_not_contains "$err" "agent_events_totals_5m"
@@ -126,6 +125,24 @@ run --database-url "$url" maintain "${only_rollups[@]}"
 assert_rc 0
 assert_contains "$err" "created the plain rollup agent_events_totals_5m"
 rollups_match "$url"
+# The same after retention removed old raw rows (without logging them, as dropping a partition
+# does): their history is only in the grouped rollups, and the timeline still shows it.
+sql "$url" "DROP TABLE agent_events_totals_5m; SET session_replication_role = replica;
+            DELETE FROM agent_events WHERE timestamp < now() - interval '3 days'" >/dev/null
+run --database-url "$url" maintain "${only_rollups[@]}"
+assert_rc 0
+assert_contains "$err" "created the plain rollup agent_events_totals_5m"
+from=$(sql "$url" "SELECT to_char(date_trunc('hour', now() - interval '6 days', 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+to=$(sql "$url" "SELECT to_char(date_trunc('hour', now() - interval '1 hour', 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+[ "$(sql "$url" "SELECT sum(event_count) FROM agent_events_hourly WHERE bucket < now() - interval '3 days 1 hour'")" -gt 0 ] ||
+  fail "no history left only in the hourly rollup"
+run --database-url "$url" -v query timeline --since "$from" --until "$to" --bucket 1h --format csv --columns bucket,events
+assert_rc 0
+assert_contains "$err" "agent_events_totals_5m (table)"
+assert_eq "$(sql "$url" "SELECT string_agg(to_char(g AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || ',' ||
+                                    (SELECT coalesce(sum(event_count), 0) FROM agent_events_hourly WHERE bucket = g), E'\n' ORDER BY g)
+                         FROM generate_series('$from'::timestamptz, '$to'::timestamptz - interval '1 hour', interval '1 hour') g")" \
+  "$(echo "$out" | tr -d '\r' | tail -n +2)" "timeline = the hourly rollup, its history before the totals included"
 
 # TRUNCATE empties the rollups at the next refresh.
 sql "$url" "TRUNCATE agent_events" >/dev/null

@@ -79,7 +79,7 @@ for version in 2.17.2 2.28.3; do
   portal=$(sql "$url" "SELECT add_job('portal', interval '1 second')")
   wait_for "status to see job $portal fail ($version)" 60 status_says "the known clash of TimescaleDB"
   unhealthy "with the portal failure" "job $portal (.*): scheduled runs end Failed with 'cannot drop portal \"\" while it is being set up' (SQLSTATE 24000), the known clash of TimescaleDB $version with PostgreSQL 15"
-  assert_contains "$out" "ways out: a TimescaleDB release that fixes it, or run the policies from cron, where they are not affected: devlogctl timescale jobs pause, then a crontab line such as '*/10 * * * * devlogctl timescale jobs run --due'"
+  assert_contains "$out" "ways out: a TimescaleDB release that fixes it, or run the policies from cron, where they are not affected: devlogctl timescale jobs pause, then a crontab line such as '*/5 * * * * devlogctl timescale jobs run --due'"
   sql "$url" "SELECT delete_job($portal)" >/dev/null
   healthy "after the portal job went"
 

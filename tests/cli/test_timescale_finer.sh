@@ -80,5 +80,26 @@ for version in 2.17.2 2.28.3; do
     assert_contains "$out" "warning: TimescaleDB 2.28.3 is installed on the server but this database still uses 2.17.2"
     assert_contains "$out" "ALTER EXTENSION timescaledb UPDATE"
   fi
+
+  # A database set up by the release before agent_events_totals_5m (two aggregates, the hourly
+  # window ending an hour ago): refresh still refreshes what is there; status names what is
+  # missing; setup adds the totals, moves the hourly window and materializes the totals.
+  sql "$url" "DROP MATERIALIZED VIEW agent_events_totals_5m" >/dev/null
+  hourly_job=$(sql "$url" "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'
+                           AND config->>'start_offset' = '1 day' AND config->>'end_offset' = '00:05:00'")
+  [ -n "$hourly_job" ] || fail "no hourly refresh policy ($version)"
+  sql "$url" "SELECT alter_job($hourly_job, config => jsonb_set(j.config, '{end_offset}', '\"01:00:00\"')) FROM timescaledb_information.jobs j WHERE j.job_id = $hourly_job" >/dev/null
+  run --database-url "$url" --format csv timescale aggregates refresh
+  assert_rc 0
+  assert_contains "$out" "refresh agent_events_totals_5m,skipped,,,missing: devlogctl timescale setup"
+  assert_contains "$out" "refresh agent_events_hourly,"
+  run --database-url "$url" status
+  assert_contains "$out" "agent_events_totals_5m does not exist"
+  run --database-url "$url" --format csv timescale setup --no-retention --no-reorder
+  assert_rc 0
+  assert_contains "$out" "aggregate agent_events_totals_5m,applied,"
+  assert_contains "$out" "refresh policy agent_events_hourly,changed,\"every 10 minutes, window 1 day to 1 hour ago\",\"every 10 minutes, window 1 day to 5 minutes ago\""
+  assert_contains "$out" "materialize agent_events_totals_5m,applied,"
+  assert_eq "48" "$(sql "$url" "SELECT sum(event_count) FROM agent_events_totals_5m")" "totals materialized after the upgrade ($version)"
 done
 pass

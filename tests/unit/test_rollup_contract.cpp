@@ -49,7 +49,7 @@ TEST_CASE("rollup::select_sql without group keys: the totals, the same measures 
     CHECK(columns[1].name == "event_count");
     CHECK(rollup::columns(true).size() == rollup::k_columns.size());
     CHECK(rollup::relation_comment(rollup::k_totals, std::chrono::minutes(5), false) ==
-          "agent_events_totals_5m: agent_events per 5 minutes bucket (UTC), all events together; sums and counts only, "
+          "agent_events_totals_5m: agent_events per bucket of 5 minutes (UTC), all events together; sums and counts only, "
           "so buckets add up (except session_count). devlogctl rollup contract v1.");
 }
 
