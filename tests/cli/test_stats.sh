@@ -43,7 +43,7 @@ assert_rc 0
 assert_contains "$err" "there are no background jobs"
 run --database-url "$url" stats aggregates
 assert_rc 0
-assert_contains "$err" "there are no continuous aggregates, and no rollup tables (agent_events_hourly, agent_events_daily) either"
+assert_contains "$err" "there are no continuous aggregates, and no rollup tables (agent_events_hourly, agent_events_daily, agent_events_totals_5m) either"
 maintain_rollups "$url"
 iso="'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 sql "$url" "INSERT INTO agent_events (timestamp, event_type, agent_id, agent_version, session_id, project_id)
