@@ -1,6 +1,7 @@
 // devlogctl timescale: set up and maintain TimescaleDB for agent_events.
 #include "cli/context.hpp"
 #include "lib/core/errors.hpp"
+#include "lib/rollup/contract.hpp"
 #include "lib/timescale/jobs.hpp"
 #include "lib/timescale/setup.hpp"
 
@@ -15,6 +16,14 @@ namespace devlog::cli {
 namespace {
 
 using timescale::Outcome;
+
+// A refresh policy's flags, as given.
+struct RefreshFlags
+{
+    std::string every;
+    std::string start;
+    std::string end;
+};
 
 struct TimescaleOptions
 {
@@ -32,9 +41,10 @@ struct TimescaleOptions
     std::string reorder_index = "idx_agent_events_session_time";
     bool no_reorder = false;
     bool no_aggregates = false;
-    std::string hourly_every = "10m", hourly_start = "1d", hourly_end = "5m";
-    std::string daily_every = "1h", daily_start = "3d", daily_end = "1h";
-    std::string totals_every = "5m", totals_start = "1d", totals_end = "1m";
+    // --hourly-refresh-*, --daily-refresh-*, --totals-refresh-* (defaults as timescale::Settings)
+    RefreshFlags hourly{"10m", "1d", "5m"};
+    RefreshFlags daily{"1h", "3d", "1h"};
+    RefreshFlags totals{"5m", "1d", "1m"};
     bool replace_aggregates = false;
     // maintenance
     std::string older_than;
@@ -45,6 +55,14 @@ struct TimescaleOptions
     std::vector<int> job_ids;
     bool due = false;
 };
+
+timescale::Refresh parse_refresh(const RefreshFlags& f, std::string_view which)
+{
+    using timescale::parse_interval_flag;
+    return {parse_interval_flag(f.start, fmt::format("--{}-refresh-start", which)),
+            parse_interval_flag(f.end, fmt::format("--{}-refresh-end", which)),
+            parse_interval_flag(f.every, fmt::format("--{}-refresh-every", which))};
+}
 
 timescale::Settings settings_of(const TimescaleOptions& o)
 {
@@ -61,15 +79,9 @@ timescale::Settings settings_of(const TimescaleOptions& o)
     s.reorder_index = o.reorder_index;
     s.reorder = o.no_reorder ? Want::remove : Want::ensure;
     s.aggregates = o.no_aggregates ? Want::leave : Want::ensure;
-    s.hourly = {parse_interval_flag(o.hourly_start, "--hourly-refresh-start"),
-                parse_interval_flag(o.hourly_end, "--hourly-refresh-end"),
-                parse_interval_flag(o.hourly_every, "--hourly-refresh-every")};
-    s.daily = {parse_interval_flag(o.daily_start, "--daily-refresh-start"),
-               parse_interval_flag(o.daily_end, "--daily-refresh-end"),
-               parse_interval_flag(o.daily_every, "--daily-refresh-every")};
-    s.totals = {parse_interval_flag(o.totals_start, "--totals-refresh-start"),
-                parse_interval_flag(o.totals_end, "--totals-refresh-end"),
-                parse_interval_flag(o.totals_every, "--totals-refresh-every")};
+    s.hourly = parse_refresh(o.hourly, "hourly");
+    s.daily = parse_refresh(o.daily, "daily");
+    s.totals = parse_refresh(o.totals, "totals");
     s.replace_aggregates = o.replace_aggregates;
     return s;
 }
@@ -302,28 +314,25 @@ void add_reorder_flags(CLI::App* sub, TimescaleOptions& o)
         ->type_name("INDEX");
 }
 
+// --WHICH-refresh-every, -start, -end: the refresh policy of RELATION (defaults: F as given).
+void add_refresh_flags(CLI::App* sub, RefreshFlags& f, std::string_view which, std::string_view relation)
+{
+    sub->add_option(fmt::format("--{}-refresh-every", which), f.every,
+                    fmt::format("How often {} is refreshed (default {})", relation, f.every))
+        ->type_name("DURATION");
+    sub->add_option(fmt::format("--{}-refresh-start", which), f.start,
+                    fmt::format("Its refresh window starts this long ago (default {})", f.start))
+        ->type_name("DURATION");
+    sub->add_option(fmt::format("--{}-refresh-end", which), f.end,
+                    fmt::format("Its refresh window ends this long ago (default {})", f.end))
+        ->type_name("DURATION");
+}
+
 void add_aggregate_flags(CLI::App* sub, TimescaleOptions& o)
 {
-    sub->add_option("--hourly-refresh-every", o.hourly_every,
-                    "How often agent_events_hourly is refreshed (default 10m)")
-        ->type_name("DURATION");
-    sub->add_option("--hourly-refresh-start", o.hourly_start, "Its refresh window starts this long ago (default 1d)")
-        ->type_name("DURATION");
-    sub->add_option("--hourly-refresh-end", o.hourly_end, "Its refresh window ends this long ago (default 5m)")
-        ->type_name("DURATION");
-    sub->add_option("--daily-refresh-every", o.daily_every, "How often agent_events_daily is refreshed (default 1h)")
-        ->type_name("DURATION");
-    sub->add_option("--daily-refresh-start", o.daily_start, "Its refresh window starts this long ago (default 3d)")
-        ->type_name("DURATION");
-    sub->add_option("--daily-refresh-end", o.daily_end, "Its refresh window ends this long ago (default 1h)")
-        ->type_name("DURATION");
-    sub->add_option("--totals-refresh-every", o.totals_every,
-                    "How often agent_events_totals_5m is refreshed (default 5m)")
-        ->type_name("DURATION");
-    sub->add_option("--totals-refresh-start", o.totals_start, "Its refresh window starts this long ago (default 1d)")
-        ->type_name("DURATION");
-    sub->add_option("--totals-refresh-end", o.totals_end, "Its refresh window ends this long ago (default 1m)")
-        ->type_name("DURATION");
+    add_refresh_flags(sub, o.hourly, "hourly", rollup::k_hourly);
+    add_refresh_flags(sub, o.daily, "daily", rollup::k_daily);
+    add_refresh_flags(sub, o.totals, "totals", rollup::k_totals);
     sub->add_flag("--replace-aggregates", o.replace_aggregates,
                   "Re-create rollup relations that do not follow devlogctl's rollup contract (e.g. made by seed "
                   "002's script)");
