@@ -106,9 +106,13 @@ void rollups(Run& r, StepReport& report)
     if (r.options.dry_run) {
         const auto state = rollup::state(r.runner, r.events.schema);
         report.status = Status::done;
-        report.detail = kind == rollup::Kind::absent ? "would create agent_events_hourly, agent_events_daily and agent_events_totals_5m from every event"
-                                                     : fmt::format("would re-aggregate {} logged hours",
-                                                                   state ? state->pending_hours : 0);
+        if (kind == rollup::Kind::absent) {
+            report.detail = "would create agent_events_hourly, agent_events_daily and agent_events_totals_5m from every event";
+        } else if (kind == rollup::Kind::plain && rollup::totals_missing(r.runner, r.events.schema)) {
+            report.detail = "would add agent_events_totals_5m (made by a newer devlogctl) and re-aggregate every hour once";
+        } else {
+            report.detail = fmt::format("would re-aggregate {} logged hours", state ? state->pending_hours : 0);
+        }
         return;
     }
     rollup::RefreshOptions options;

@@ -112,8 +112,7 @@ bool repair_triggers(db::Runner& runner, std::string_view schema)
 // same transaction, so this run logs every hour again and re-aggregates all three (once).
 bool add_missing_totals(db::Runner& runner, std::string_view schema)
 {
-    if (runner.exec("SELECT pg_catalog.to_regclass($1) IS NULL", {"looking for the rollups"}, {table(schema, k_totals)})
-            .get(0, 0) != "t") {
+    if (!totals_missing(runner, schema)) {
         return false;
     }
     runner.transaction([&] {
@@ -146,6 +145,12 @@ void reaggregate(db::Runner& runner, std::string_view schema, const Relation& re
 }
 
 } // namespace
+
+bool totals_missing(db::Runner& runner, std::string_view schema)
+{
+    return runner.exec("SELECT pg_catalog.to_regclass($1) IS NULL", {"looking for the rollups"}, {table(schema, k_totals)})
+               .get(0, 0) == "t";
+}
 
 std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width,
                                    bool grouped)

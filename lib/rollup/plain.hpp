@@ -66,6 +66,10 @@ RefreshResult refresh(db::Runner& runner, std::string_view schema, Reporter& rep
 // setup, which moves them to the partitioned table when it takes the name agent_events.
 std::string trigger_sql(std::string_view quoted_schema, std::string_view qualified_table);
 
+// Whether the plain rollups of SCHEMA lack agent_events_totals_5m (made by an older devlogctl:
+// refresh() adds it and re-aggregates every hour once).
+bool totals_missing(db::Runner& runner, std::string_view schema);
+
 // The DDL of the plain rollup table NAME (a k_relations name) of WIDTH in SCHEMA (quoted): the
 // columns, types and comments of columns(GROUPED), the relation's comment with k_marker.
 std::vector<std::string> table_sql(std::string_view quoted_schema, std::string_view name, std::chrono::microseconds width,

@@ -121,6 +121,10 @@ rollups_match "$url"
 
 # Plain rollups made before agent_events_totals_5m existed: the next run adds it and builds it.
 sql "$url" "DROP TABLE agent_events_totals_5m" >/dev/null
+run --database-url "$url" maintain "${only_rollups[@]}" --dry-run --format csv
+assert_rc 0
+assert_contains "$out" "rollups,done,would add agent_events_totals_5m (made by a newer devlogctl) and re-aggregate every hour once"
+assert_eq f "$(sql "$url" "SELECT to_regclass('agent_events_totals_5m') IS NOT NULL")" "totals after --dry-run"
 run --database-url "$url" maintain "${only_rollups[@]}"
 assert_rc 0
 assert_contains "$err" "created the plain rollup agent_events_totals_5m"
