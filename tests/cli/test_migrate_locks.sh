@@ -12,6 +12,9 @@ CREATE TABLE other (id int);
 ALTER TABLE busy ADD COLUMN extra int;
 SQL
 coproc HOLDER { psql -X -q -A -t -d "$url" -v ON_ERROR_STOP=1 2>&1; }
+# Kept now: bash unsets HOLDER_PID and HOLDER as soon as it reaps the ended coprocess.
+holder_psql=$HOLDER_PID
+holder_in=${HOLDER[1]}
 # The pid first, the lock last (its query is what the error shows), then a marker from psql itself.
 printf '%s\n' "SET application_name = 'long_report'; SELECT pg_backend_pid(); BEGIN;" \
   "LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;" '\echo locked' >&"${HOLDER[1]}"
@@ -32,9 +35,9 @@ assert_eq "" "$(sql "$url" "SELECT to_regclass('other')")" "table of the rolled 
 assert_eq 0 "$(sql "$url" "SELECT count(*) FROM pg_locks WHERE NOT granted")" "lock requests left queued"
 
 # Once the holder commits, the same command succeeds.
-echo "COMMIT;" >&"${HOLDER[1]}"
-exec {HOLDER[1]}>&-
-wait "$HOLDER_PID" 2>/dev/null || true
+echo "COMMIT;" >&"$holder_in"
+exec {holder_in}>&-
+wait "$holder_psql" 2>/dev/null || true
 run --database-url "$url" migrate --migrations-dir "$T/mig" --ddl-lock-timeout 0.2 up
 assert_rc 0
 
@@ -74,6 +77,8 @@ cat >"$T/mig/0001_idx.sql" <<'SQL'
 CREATE INDEX CONCURRENTLY IF NOT EXISTS t_id ON t (id);
 SQL
 coproc WRITER { psql -X -q -A -t -d "$url" -v ON_ERROR_STOP=1 2>&1; }
+writer_psql=$WRITER_PID
+writer_in=${WRITER[1]}
 printf '%s\n' "BEGIN; INSERT INTO t VALUES (1);" '\echo written' >&"${WRITER[1]}"
 read -r line <&"${WRITER[0]}"
 assert_eq written "$line" "writer"
@@ -82,9 +87,9 @@ assert_rc 6
 assert_contains "$err" "0001_idx.sql:2: could not get a lock within 300 ms;"
 assert_not_contains "$err" "trying again"
 assert_eq "f" "$(sql "$url" "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass")" "index after the timeout"
-echo "COMMIT;" >&"${WRITER[1]}"
-exec {WRITER[1]}>&-
-wait "$WRITER_PID" 2>/dev/null || true
+echo "COMMIT;" >&"$writer_in"
+exec {writer_in}>&-
+wait "$writer_psql" 2>/dev/null || true
 run --database-url "$url" migrate --migrations-dir "$T/mig" up --retry-failed
 assert_rc 1
 assert_contains "$err" "0001_idx.sql ran to its end, but index public.t_id is invalid"

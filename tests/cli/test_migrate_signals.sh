@@ -41,6 +41,9 @@ cat >"$T/mig/0001_slow.sql" <<'SQL'
 ALTER TABLE busy ADD COLUMN extra int;
 SQL
 coproc HOLDER { psql -X -q -A -t -d "$url" -v ON_ERROR_STOP=1 2>&1; }
+# Kept now: bash unsets HOLDER_PID (and HOLDER) as soon as it reaps the ended coprocess.
+holder_pid=$HOLDER_PID
+holder_in=${HOLDER[1]}
 printf '%s\n' "BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;" '\echo locked' >&"${HOLDER[1]}"
 read -r line <&"${HOLDER[0]}"
 assert_contains "$line" "locked" "holder"
@@ -59,8 +62,8 @@ set -e
 assert_eq 143 "$rc" "exit code after SIGTERM"
 assert_contains "$(cat "$T/b.err")" "interrupted by SIGTERM"
 assert_eq 0 "$(sql "$url" "SELECT count(*) FROM pg_locks WHERE NOT granted")" "lock requests still queued"
-echo "COMMIT;" >&"${HOLDER[1]}"
-exec {HOLDER[1]}>&-
-wait "$HOLDER_PID" 2>/dev/null || true
+echo "COMMIT;" >&"$holder_in"
+exec {holder_in}>&-
+wait "$holder_pid" 2>/dev/null || true
 assert_eq "" "$(sql "$url" "SELECT attname FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'extra'")" "column of the interrupted migration"
 pass
