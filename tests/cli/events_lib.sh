@@ -37,55 +37,51 @@ rows_digest() {
             FROM ${2:-agent_events} AS t"
 }
 
+# rollup_matches URL TABLE WIDTH EXPECTED ACTUAL: TABLE holds exactly the rows of EXPECTED, a SELECT
+# over the view "expected" (the contract's GROUP BY of tests/fixtures/rollup/contract.sql per WIDTH),
+# compared with ACTUAL (a SELECT of the same columns over TABLE); fails the test with the difference.
+rollup_matches() {
+  local url=$1 table=$2 width=$3 diff
+  diff=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -v width="$width" <<SQL
+CREATE TEMP VIEW expected AS $(cat "${DEVLOG_SOURCE_DIR:?}/tests/fixtures/rollup/contract.sql");
+CREATE TEMP VIEW cmp_expected AS $4;
+CREATE TEMP VIEW cmp_actual AS $5;
+SELECT 'missing: ' || x::text FROM (SELECT * FROM cmp_expected EXCEPT ALL SELECT * FROM cmp_actual) x
+UNION ALL
+SELECT 'extra: ' || x::text FROM (SELECT * FROM cmp_actual EXCEPT ALL SELECT * FROM cmp_expected) x
+LIMIT 10;
+SQL
+  ) || fail "comparing $table with the contract failed"
+  [ -z "$diff" ] || fail "$table differs from the contract's GROUP BY:
+$diff"
+  [ "$(sql "$url" "SELECT count(*) > 0 FROM $table")" = t ] || fail "$table is empty"
+}
+
 # rollups_match URL: the plain rollups hold exactly what the contract's GROUP BY over the raw rows
 # gives (tests/fixtures/rollup/contract.sql), hourly and daily, and the 5-minute totals; fails the
 # test with the difference.
 rollups_match() {
-  local url=$1 width table diff
-  local fixture="${DEVLOG_SOURCE_DIR:?}/tests/fixtures/rollup/contract.sql"
+  local url=$1 width table
+  # duration_ms_sum is a double: summed in another order it may differ in the last bits.
+  local measures="event_count, error_count, session_count, prompt_tokens, response_tokens, cache_read_tokens,
+    cache_creation_tokens, total_tokens, round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count,
+    cost_sum, cost_count"
   for width in hour day; do
     [ "$width" = hour ] && table=agent_events_hourly || table=agent_events_daily
-    # duration_ms_sum is a double: summed in another order it may differ in the last bits.
-    diff=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -v width="1 $width" <<SQL
-CREATE TEMP VIEW expected AS $(cat "$fixture");
-CREATE TEMP VIEW cmp_expected AS SELECT bucket, project_id, agent_id, event_type, event_count, error_count, session_count,
-  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
-  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM expected;
-CREATE TEMP VIEW cmp_actual AS SELECT bucket, project_id, agent_id, event_type, event_count, error_count, session_count,
-  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
-  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM $table;
-SELECT 'missing: ' || x::text FROM (SELECT * FROM cmp_expected EXCEPT ALL SELECT * FROM cmp_actual) x
-UNION ALL
-SELECT 'extra: ' || x::text FROM (SELECT * FROM cmp_actual EXCEPT ALL SELECT * FROM cmp_expected) x
-LIMIT 10;
-SQL
-    ) || fail "comparing $table with the contract failed"
-    [ -z "$diff" ] || fail "$table differs from the contract's GROUP BY:
-$diff"
-    [ "$(sql "$url" "SELECT count(*) > 0 FROM $table")" = t ] || fail "$table is empty"
+    rollup_matches "$url" "$table" "1 $width" \
+      "SELECT bucket, project_id, agent_id, event_type, $measures FROM expected" \
+      "SELECT bucket, project_id, agent_id, event_type, $measures FROM $table"
   done
   # agent_events_totals_5m: the same GROUP BY per 5 minutes, summed over the group keys; sessions
   # counted over all events of the bucket.
-  diff=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -v width="5 minutes" <<SQL
-CREATE TEMP VIEW expected AS $(cat "$fixture");
-CREATE TEMP VIEW cmp_expected AS SELECT bucket, sum(event_count)::bigint AS event_count,
-  sum(error_count)::bigint AS error_count,
-  (SELECT count(DISTINCT session_id) FROM agent_events e
-   WHERE date_bin('5 minutes', e.timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') = x.bucket) AS session_count,
-  sum(prompt_tokens)::bigint AS prompt_tokens, sum(response_tokens)::bigint AS response_tokens,
-  sum(cache_read_tokens)::bigint AS cache_read_tokens, sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
-  sum(total_tokens)::bigint AS total_tokens, round(sum(duration_ms_sum)::numeric, 6) AS duration_ms_sum,
-  sum(duration_count)::bigint AS duration_count, sum(cost_sum) AS cost_sum, sum(cost_count)::bigint AS cost_count
-FROM expected x GROUP BY bucket;
-CREATE TEMP VIEW cmp_actual AS SELECT bucket, event_count, error_count, session_count,
-  prompt_tokens, response_tokens, cache_read_tokens, cache_creation_tokens, total_tokens,
-  round(duration_ms_sum::numeric, 6) AS duration_ms_sum, duration_count, cost_sum, cost_count FROM agent_events_totals_5m;
-SELECT 'missing: ' || x::text FROM (SELECT * FROM cmp_expected EXCEPT ALL SELECT * FROM cmp_actual) x
-UNION ALL
-SELECT 'extra: ' || x::text FROM (SELECT * FROM cmp_actual EXCEPT ALL SELECT * FROM cmp_expected) x
-LIMIT 10;
-SQL
-  ) || fail "comparing agent_events_totals_5m with the contract failed"
-  [ -z "$diff" ] || fail "agent_events_totals_5m differs from the contract's GROUP BY:
-$diff"
+  rollup_matches "$url" agent_events_totals_5m "5 minutes" \
+    "SELECT bucket, sum(event_count)::bigint AS event_count, sum(error_count)::bigint AS error_count,
+       (SELECT count(DISTINCT session_id) FROM agent_events e
+        WHERE date_bin('5 minutes', e.timestamp, TIMESTAMPTZ '2000-01-01 00:00:00+00') = x.bucket) AS session_count,
+       sum(prompt_tokens)::bigint AS prompt_tokens, sum(response_tokens)::bigint AS response_tokens,
+       sum(cache_read_tokens)::bigint AS cache_read_tokens, sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
+       sum(total_tokens)::bigint AS total_tokens, round(sum(duration_ms_sum)::numeric, 6) AS duration_ms_sum,
+       sum(duration_count)::bigint AS duration_count, sum(cost_sum) AS cost_sum, sum(cost_count)::bigint AS cost_count
+     FROM expected x GROUP BY bucket" \
+    "SELECT bucket, $measures FROM agent_events_totals_5m"
 }
