@@ -125,7 +125,7 @@ std::vector<Rollup> detect_rollups(db::Runner& runner, const std::optional<Times
     std::vector<std::string> measures;
     std::vector<std::string> keys;
     for (const auto& c : rollup::k_columns) {
-        (c.name == "project_id" || c.name == "agent_id" || c.name == "event_type" ? keys : measures).emplace_back(c.name);
+        (rollup::is_group_key(c.name) ? keys : measures).emplace_back(c.name);
     }
     const db::Result found = runner.exec(embedded_sql("query/rollups.sql"), db::Location{"query timeline"},
                                          {array_literal(names), array_literal(measures), array_literal(keys)});

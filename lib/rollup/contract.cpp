@@ -30,11 +30,16 @@ const std::array<Column, 16> k_columns = {{
     {"cost_count", "bigint", "Events whose metrics.cost was summed into cost_sum"},
 }};
 
+bool is_group_key(std::string_view name)
+{
+    return name == "project_id" || name == "agent_id" || name == "event_type";
+}
+
 std::vector<Column> columns(bool grouped)
 {
     std::vector<Column> out;
     for (const auto& c : k_columns) {
-        if (grouped || (c.name != "project_id" && c.name != "agent_id" && c.name != "event_type")) {
+        if (grouped || !is_group_key(c.name)) {
             out.push_back(c);
         }
     }

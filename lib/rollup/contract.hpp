@@ -49,6 +49,8 @@ struct Column
 
 // In order: the bucket, the three group keys, then the measures.
 extern const std::array<Column, 16> k_columns;
+// Whether NAME is one of the group keys (project_id, agent_id, event_type).
+bool is_group_key(std::string_view name);
 // The columns of a relation: k_columns, without the group keys when it is not GROUPED.
 std::vector<Column> columns(bool grouped);
 
