@@ -57,11 +57,12 @@ for version in 2.17.2 2.28.3; do
   wait_for "status to exit 7 with job $boom's failure as a problem ($version)" 60 failing_reported
   assert_contains "$out" "unhealthy: "
   # From then on it stays a problem, also while the scheduler's retries run (job_stats shows no
-  # last status during a run: status reads the last failure from job_errors then).
+  # last status during a run: status reads the last failure from job_errors then). The message
+  # itself may lag: job_errors records a run's error a moment after job_stats records the run.
   for _ in $(seq 20); do
     run --database-url "$url" status
     assert_rc 7
-    printf '%s\n' "$out" | grep -q "^problem: .*job $boom (.*) failed at .*: boom $boom" ||
+    printf '%s\n' "$out" | grep -q "^problem: .*job $boom (.*) failed at " ||
       fail "status while job $boom keeps failing and retrying ($version) does not name the failure: $out"
     sleep 0.2
   done
