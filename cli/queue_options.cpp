@@ -18,6 +18,10 @@ void add_upload_options(CLI::App* cmd, UploadFlags& flags)
     cmd->add_option("--batch-size", flags.batch_size, "Events per batch (default 5000)")
         ->type_name("N")
         ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--workers", flags.workers,
+                    "Connections loading batches at once (default 2; 1 when the queue holds one batch or less)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 16));
     cmd->add_option("--max-batches", flags.max_batches, "Stop after N batches (default: until the queue is empty)")
         ->type_name("N")
         ->check(CLI::Range(0, 1000000000));
@@ -49,6 +53,7 @@ upload::UploadOptions upload_options(const UploadFlags& flags, const std::string
 {
     upload::UploadOptions o;
     o.batch_events = flags.batch_size;
+    o.workers = flags.workers;
     o.max_batches = flags.max_batches;
     const std::string timeout = flags.timeout.empty() ? default_timeout : flags.timeout;
     if (!timeout.empty()) {

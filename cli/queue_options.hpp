@@ -14,13 +14,14 @@ namespace devlog::cli {
 struct UploadFlags
 {
     std::size_t batch_size = 5000;
+    int workers = 2;
     std::int64_t max_batches = 0;
     std::string timeout; // a duration ("5m"); empty: the command's default
 };
 
 // --queue PATH on CMD.
 void add_queue_option(CLI::App* cmd, std::string& path);
-// --batch-size, --max-batches, --timeout on CMD.
+// --batch-size, --workers, --max-batches, --timeout on CMD.
 void add_upload_options(CLI::App* cmd, UploadFlags& flags);
 
 // The queue file: PATH, or $XDG_STATE_HOME/devlogctl/queue.db.

@@ -65,8 +65,10 @@ public:
 
         WriterOptions writer;
         writer.table = m_options.table;
+        db::ConnectSettings settings = m_db.settings();
+        settings.application_name = "devlogctl import";
         Pipeline pipeline(
-            m_db.settings(), m_options.workers, writer,
+            settings, m_options.workers, writer,
             [this] {
                 const std::uint64_t used = m_rejected;
                 return used >= m_options.max_errors ? 0 : m_options.max_errors - used;

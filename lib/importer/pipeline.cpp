@@ -2,24 +2,24 @@
 
 #include "lib/db/database.hpp"
 
-#include <fmt/format.h>
 
 namespace devlog::importer {
 
 Pipeline::Pipeline(const db::ConnectSettings& settings, int workers, WriterOptions writer,
-                   std::function<std::uint64_t()> max_refused, OnLoaded on_loaded, OnFailed on_failed)
+                   std::function<std::uint64_t()> max_refused, OnLoaded on_loaded, OnFailed on_failed,
+                   std::size_t jobs)
     : m_settings(settings), m_writer(std::move(writer)), m_max_refused(std::move(max_refused)),
       m_on_loaded(std::move(on_loaded)), m_on_failed(std::move(on_failed))
 {
-    // One job being filled, and two per worker: one loading, one waiting, so the reader never
-    // idles while a worker commits.
-    const std::size_t jobs = 2 * static_cast<std::size_t>(workers) + 1;
+    if (jobs == 0) {
+        jobs = 2 * static_cast<std::size_t>(workers) + 1;
+    }
     for (std::size_t i = 0; i < jobs; ++i) {
         m_jobs.push_back(std::make_unique<BatchJob>());
         m_free.push_back(m_jobs.back().get());
     }
     for (int i = 0; i < workers; ++i) {
-        m_threads.emplace_back([this, i] { work(i); });
+        m_threads.emplace_back([this] { work(); });
     }
 }
 
@@ -125,14 +125,12 @@ BatchJob* Pipeline::next_job()
     return job;
 }
 
-void Pipeline::work(int index)
+void Pipeline::work()
 {
     std::unique_ptr<db::Database> db;
     std::unique_ptr<EventWriter> writer;
     try {
-        db::ConnectSettings settings = m_settings;
-        settings.application_name = fmt::format("devlogctl import (worker {})", index + 1);
-        db = std::make_unique<db::Database>(db::Database::open(settings));
+        db = std::make_unique<db::Database>(db::Database::open(m_settings));
         writer = std::make_unique<EventWriter>(*db, m_writer);
     } catch (...) {
         stop(std::current_exception());

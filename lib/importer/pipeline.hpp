@@ -1,5 +1,5 @@
 #pragma once
-// The loading half of an import: a fixed set of batch jobs cycling between the reader, which
+// The loading half of an import (and of the collector's upload): a fixed set of batch jobs cycling between the reader, which
 // fills them, and N workers, which load them (each over its own connection and EventWriter).
 // The few jobs bound memory; a full queue makes the reader wait (back pressure).
 
@@ -32,11 +32,13 @@ struct RowOrigin
 
 struct BatchJob
 {
+    std::uint64_t tag = 0; // the caller's name for the batch (upload: which claim it holds)
     Batch batch;
     std::vector<RowOrigin> origins;
     std::string texts; // the records' text, kept only when a rejects file is written
     void clear()
     {
+        tag = 0;
         batch.clear();
         origins.clear();
         texts.clear();
@@ -52,10 +54,12 @@ public:
     // message naming the record's file and line).
     using OnFailed = std::function<std::exception_ptr(const BatchJob&, std::exception_ptr)>;
 
-    // Starts WORKERS threads, each connecting with SETTINGS. MAX_REFUSED() says how many more rows
-    // the server may refuse (the error budget left).
+    // Starts WORKERS threads, each connecting with SETTINGS (all under its application_name).
+    // MAX_REFUSED() says how many more rows the server may refuse (the error budget left).
+    // JOBS batches exist at once (memory: each holds its rows encoded); 0: two per worker and one
+    // more, so that the reader never waits while a worker commits.
     Pipeline(const db::ConnectSettings& settings, int workers, WriterOptions writer, std::function<std::uint64_t()> max_refused,
-             OnLoaded on_loaded, OnFailed on_failed);
+             OnLoaded on_loaded, OnFailed on_failed, std::size_t jobs = 0);
     // Stops and joins the workers.
     ~Pipeline();
     Pipeline(const Pipeline&) = delete;
@@ -78,7 +82,7 @@ public:
     std::uint64_t not_loaded() const { return m_not_loaded; }
 
 private:
-    void work(int index);
+    void work();
     BatchJob* next_job();
 
     db::ConnectSettings m_settings;

@@ -418,40 +418,51 @@ void Queue::forget(const std::string& file)
     });
 }
 
-std::vector<Row> Queue::claim(std::size_t max)
+namespace {
+
+constexpr const char* k_select_rows = "SELECT seq, rev, correction, id, {} FROM events WHERE {}";
+
+// The row ST (a k_select_rows statement) is on.
+Row read_row(Statement& st)
+{
+    Row row;
+    row.seq = st.int64(0);
+    row.rev = st.int64(1);
+    row.correction = st.int64(2) != 0;
+    auto& item = row.item;
+    auto& e = item.event;
+    e.id = uuid_of(st.blob(3));
+    e.timestamp = st.int64(4);
+    e.event_type = st.text(5);
+    e.agent_id = st.text(6);
+    e.agent_version = st.text(7);
+    e.session_id = uuid_of(st.blob(8));
+    item.project = st.text(9);
+    item.workspace = st.text(10);
+    e.context = st.text(11);
+    e.data = st.text(12);
+    e.metrics = st.opt_text(13);
+    if (!st.is_null(14)) {
+        e.parent_event_id = uuid_of(st.blob(14));
+    }
+    e.related_event_ids = parse_array(st.opt_text(15));
+    e.tags = parse_array(st.opt_text(16));
+    e.severity = st.opt_text(17);
+    item.tokens = st.int64(18);
+    return row;
+}
+
+} // namespace
+
+std::vector<Row> Queue::claim(std::size_t max, std::int64_t after)
 {
     std::vector<Row> rows;
     m_db.transaction([&] {
         rows.clear();
-        auto st = m_db.prepare(fmt::format("SELECT seq, rev, correction, id, {} FROM events ORDER BY seq LIMIT ?",
-                                           k_event_columns));
-        st.bind(1, static_cast<std::int64_t>(max));
+        auto st = m_db.prepare(fmt::format(k_select_rows, k_event_columns, "seq > ? ORDER BY seq LIMIT ?"));
+        st.bind(1, after).bind(2, static_cast<std::int64_t>(max));
         while (st.step()) {
-            Row row;
-            row.seq = st.int64(0);
-            row.rev = st.int64(1);
-            row.correction = st.int64(2) != 0;
-            auto& item = row.item;
-            auto& e = item.event;
-            e.id = uuid_of(st.blob(3));
-            e.timestamp = st.int64(4);
-            e.event_type = st.text(5);
-            e.agent_id = st.text(6);
-            e.agent_version = st.text(7);
-            e.session_id = uuid_of(st.blob(8));
-            item.project = st.text(9);
-            item.workspace = st.text(10);
-            e.context = st.text(11);
-            e.data = st.text(12);
-            e.metrics = st.opt_text(13);
-            if (!st.is_null(14)) {
-                e.parent_event_id = uuid_of(st.blob(14));
-            }
-            e.related_event_ids = parse_array(st.opt_text(15));
-            e.tags = parse_array(st.opt_text(16));
-            e.severity = st.opt_text(17);
-            item.tokens = st.int64(18);
-            rows.push_back(std::move(row));
+            rows.push_back(read_row(st));
         }
         if (!rows.empty()) {
             auto mark = m_db.prepare("UPDATE events SET attempted = 1 WHERE seq <= ? AND attempted = 0");
@@ -461,7 +472,27 @@ std::vector<Row> Queue::claim(std::size_t max)
     return rows;
 }
 
+std::optional<Row> Queue::queued(std::int64_t seq)
+{
+    auto st = m_db.prepare(fmt::format(k_select_rows, k_event_columns, "seq = ?"));
+    st.bind(1, seq);
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    return read_row(st);
+}
+
 void Queue::acknowledge(std::span<const Row> rows)
+{
+    std::vector<RowKey> keys;
+    keys.reserve(rows.size());
+    for (const auto& row : rows) {
+        keys.push_back({row.seq, row.rev});
+    }
+    acknowledge(keys);
+}
+
+void Queue::acknowledge(std::span<const RowKey> rows)
 {
     m_db.transaction([&] {
         auto st = m_db.prepare("DELETE FROM events WHERE seq = ? AND rev = ?");

@@ -65,6 +65,13 @@ struct CommitStats
     std::int64_t duplicates = 0;  // copies of events already collected
 };
 
+// Where a claimed row is, and which version of it was claimed.
+struct RowKey
+{
+    std::int64_t seq = 0;
+    std::int64_t rev = 0;
+};
+
 // A queued event as upload takes it.
 struct Row
 {
@@ -123,11 +130,15 @@ public:
     // Rolls back the open group, if any (never throws: for error paths).
     void abort_group() noexcept;
 
-    // Up to MAX queued events, oldest first, marked as attempted (a later change to one of them
-    // turns it into a correction).
-    std::vector<Row> claim(std::size_t max);
+    // Up to MAX queued events after seq AFTER, oldest first, marked as attempted (a later change to
+    // one of them turns it into a correction). An upload that keeps batches in flight claims the
+    // next ones after the last seq it holds.
+    std::vector<Row> claim(std::size_t max, std::int64_t after = 0);
     // Deletes ROWS that the server committed, unless they changed since claim().
     void acknowledge(std::span<const Row> rows);
+    void acknowledge(std::span<const RowKey> rows);
+    // The queued row SEQ as it is now, if it is still queued.
+    std::optional<Row> queued(std::int64_t seq);
     // Moves ROW out of the queue into the rejected table with REASON (kept for people to see).
     void reject(const Row& row, const std::string& reason);
 

@@ -7,13 +7,16 @@
 #include "lib/db/database.hpp"
 #include "lib/db/pq.hpp"
 #include "lib/db/runner.hpp"
+#include "lib/importer/pipeline.hpp"
 #include "lib/importer/writer.hpp"
 #include "lib/upload/writer.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <map>
+#include <mutex>
 #include <random>
 
 namespace devlog::upload {
@@ -51,13 +54,34 @@ bool row_error(const SqlError& e)
     return starts(s, "22") || starts(s, "23") || s == "P0001";
 }
 
-// What a batch came to. REFUSED: rows (index in the batch, the server's message) the server
-// would not store; everything else is committed.
+// What a batch keeps of a claimed row once it is encoded: enough to acknowledge it, to widen its
+// session and to name it. (The whole rows of every batch in flight would cost ~1 KB per event.)
+struct Sent
+{
+    queue::RowKey key;
+    Uuid id;
+    Uuid session;
+    time::Micros timestamp = 0;
+    std::int32_t project = 0;
+    std::uint32_t agent = 0; // index into Claimed::agents
+};
+
+// One claimed batch on its way to the server.
+struct Claimed
+{
+    std::vector<Sent> rows;
+    std::vector<std::pair<std::string, std::string>> agents; // (agent_id, agent_version) of the rows
+    std::vector<std::size_t> fresh;                          // the row of each row of the writer's batch
+    std::vector<std::pair<std::size_t, events::Event>> corrections; // (row, event) sent as corrections
+    std::vector<std::pair<std::size_t, std::string>> refused;       // (row, the server's message)
+    std::map<std::size_t, queue::Row> refused_rows; // whole, for the rejected table (others: read again)
+};
+
+// What a batch came to: committed, except the refused rows (listed in the Claimed).
 struct Written
 {
     std::int64_t inserted = 0;
     std::int64_t corrected = 0;
-    std::vector<std::pair<std::size_t, std::string>> refused;
 };
 
 db::Database open(db::ConnectSettings settings, const std::string& application_name)
@@ -66,40 +90,29 @@ db::Database open(db::ConnectSettings settings, const std::string& application_n
     return db::Database::open(settings);
 }
 
+// The main connection of an upload: checks the schema, resolves the projects, machines and
+// workspaces of the rows, and after import's writer committed a batch's new events (on a worker's
+// connection, see importer::Pipeline), writes its corrections and sessions.
 class Session
 {
 public:
     Session(const db::ConnectSettings& settings, queue::Queue& queue, const std::string& application_name)
-        : m_db(open(settings, application_name)), m_runner(m_db), m_writer_db(open(settings, application_name)),
-          m_queue(queue)
+        : m_db(open(settings, application_name)), m_runner(m_db), m_queue(queue)
     {
         ensure_schema();
-        // New events go through import's writer, on a connection of its own. The writer role may
-        // not read agent_events: the staging path asks upload_existing_v1 which keys exist.
-        importer::WriterOptions options;
-        options.existing_keys_function = "devlogctl.upload_existing_v1";
-        m_writer = std::make_unique<importer::EventWriter>(m_writer_db, options);
     }
 
-    // Writes ROWS in this order: the projects, machines and workspaces they refer to, new events
-    // (import's writer), grown responses as corrections, their sessions. Rows the server refuses
-    // are left out and listed. Throws as the server does for anything else.
-    Written write(std::span<const queue::Row> rows)
+    // Takes ROWS as a batch: resolves the projects, machines and workspaces they refer to (creating
+    // them), and adds the new events to BATCH for import's writer. A row whose project the server
+    // refuses is left out and listed. Throws as the server does for anything else.
+    Claimed prepare(std::vector<queue::Row> rows, importer::Batch& batch)
     {
-        Written out;
-        std::vector<bool> refused(rows.size(), false);
-        const auto refuse = [&](std::size_t i, std::string message) {
-            refused[i] = true;
-            out.refused.emplace_back(i, std::move(message));
-        };
-        std::vector<events::Event> events(rows.size());
-        std::vector<std::size_t> fresh;       // the row of each row of m_batch
-        std::vector<std::size_t> corrections; // rows sent as corrections
-        m_batch.clear();
+        Claimed c;
+        c.rows.reserve(rows.size());
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            const auto& row = rows[i];
-            events::Event& e = events[i];
-            e = row.item.event;
+            auto& row = rows[i];
+            events::Event& e = row.item.event;
+            Sent& sent = c.rows.emplace_back(Sent{{row.seq, row.rev}, e.id, e.session_id, e.timestamp, 0, 0});
             try {
                 e.project_id = project_id(row.item.project);
                 if (!row.item.workspace.empty()) {
@@ -109,36 +122,47 @@ public:
                 if (!row_error(error) || transient(error)) {
                     throw;
                 }
-                refuse(i, error.what());
+                c.refused.emplace_back(i, error.what());
+                c.refused_rows.emplace(i, std::move(row));
                 continue;
             }
+            sent.project = e.project_id;
+            sent.agent = agent_index(c, e);
             if (row.correction) {
-                corrections.push_back(i);
+                c.corrections.emplace_back(i, std::move(e));
             } else {
-                m_batch.add(e);
-                fresh.push_back(i);
+                batch.add(e);
+                c.fresh.push_back(i);
             }
         }
-        const auto result = m_writer->write(m_batch, m_batch.rows());
+        return c;
+    }
+
+    // After the writer committed C's new events (RESULT): the refused ones are listed in C, then
+    // the corrections are sent and the sessions of every event not refused created or widened.
+    Written finish(Claimed& c, const importer::WriteResult& result)
+    {
+        Written out;
         out.inserted = static_cast<std::int64_t>(result.inserted);
         for (const auto& r : result.refused) {
-            refuse(fresh[r.row], r.message);
+            c.refused.emplace_back(c.fresh[r.row], r.message);
         }
-        out.corrected = correct(events, corrections, refuse);
-        write_sessions(events, refused);
+        out.corrected = correct(c);
+        write_sessions(c);
         return out;
     }
 
 private:
-    // Sends the CORRECTIONS among EVENTS; one by one when the server refuses the lot, so that only
-    // the bad ones are refused. Returns how many rows were inserted or corrected.
-    template <typename Refuse>
-    std::int64_t correct(const std::vector<events::Event>& events, const std::vector<std::size_t>& corrections,
-                         const Refuse& refuse)
+    // Sends C's corrections; one by one when the server refuses the lot, so that only the bad ones
+    // are refused. Returns how many rows were inserted or corrected.
+    std::int64_t correct(Claimed& c)
     {
+        if (c.corrections.empty()) {
+            return 0;
+        }
         std::vector<events::Event> list;
-        for (const auto i : corrections) {
-            list.push_back(events[i]);
+        for (const auto& [i, e] : c.corrections) {
+            list.push_back(e);
         }
         try {
             return write_corrections(m_runner, list);
@@ -148,40 +172,54 @@ private:
             }
         }
         std::int64_t corrected = 0;
-        for (const auto i : corrections) {
+        for (const auto& [i, e] : c.corrections) {
             try {
-                corrected += write_corrections(m_runner, std::span(&events[i], 1));
+                corrected += write_corrections(m_runner, std::span(&e, 1));
             } catch (const SqlError& error) {
                 if (!row_error(error) || transient(error)) {
                     throw;
                 }
-                refuse(i, error.what());
+                c.refused.emplace_back(i, error.what());
             }
         }
         return corrected;
     }
 
-    // The sessions of the EVENTS not REFUSED, created or widened to cover them.
-    void write_sessions(const std::vector<events::Event>& events, const std::vector<bool>& refused)
+    static std::uint32_t agent_index(Claimed& c, const events::Event& e)
     {
+        for (std::size_t i = 0; i < c.agents.size(); ++i) {
+            if (c.agents[i].first == e.agent_id && c.agents[i].second == e.agent_version) {
+                return static_cast<std::uint32_t>(i);
+            }
+        }
+        c.agents.emplace_back(e.agent_id, e.agent_version);
+        return static_cast<std::uint32_t>(c.agents.size() - 1);
+    }
+
+    // The sessions of C's events not refused, created or widened to cover them.
+    void write_sessions(const Claimed& c)
+    {
+        std::vector<bool> refused(c.rows.size(), false);
+        for (const auto& r : c.refused) {
+            refused[r.first] = true;
+        }
         struct SessionSpan
         {
-            std::string agent, version;
+            std::uint32_t agent; // the last event's (its version)
             std::int32_t project;
             time::Micros first, last;
         };
         std::map<Uuid, SessionSpan> sessions;
-        for (std::size_t i = 0; i < events.size(); ++i) {
+        for (std::size_t i = 0; i < c.rows.size(); ++i) {
             if (refused[i]) {
                 continue;
             }
-            const auto& e = events[i];
-            auto [it, added] = sessions.try_emplace(e.session_id, SessionSpan{e.agent_id, e.agent_version, e.project_id,
-                                                                              e.timestamp, e.timestamp});
+            const auto& e = c.rows[i];
+            auto [it, added] = sessions.try_emplace(e.session, SessionSpan{e.agent, e.project, e.timestamp, e.timestamp});
             if (!added) {
                 it->second.first = std::min(it->second.first, e.timestamp);
                 it->second.last = std::max(it->second.last, e.timestamp);
-                it->second.version = e.agent_version;
+                it->second.agent = e.agent;
             }
         }
         if (sessions.empty()) {
@@ -190,8 +228,8 @@ private:
         auto list = json::array();
         for (const auto& [id, s] : sessions) {
             list.push_back({{"id", id.str()},
-                            {"agent_id", s.agent},
-                            {"agent_version", s.version},
+                            {"agent_id", c.agents[s.agent].first},
+                            {"agent_version", c.agents[s.agent].second},
                             {"project_id", s.project},
                             {"start_time", time::format_iso8601(s.first)},
                             {"end_time", time::format_iso8601(s.last)}});
@@ -288,15 +326,17 @@ private:
 
     db::Database m_db;
     db::Runner m_runner;
-    db::Database m_writer_db;
-    std::unique_ptr<importer::EventWriter> m_writer;
-    importer::Batch m_batch;
     queue::Queue& m_queue;
     std::map<std::string, std::int32_t> m_projects;
     std::map<std::string, std::int32_t> m_machines;
     std::map<std::string, bool> m_workspaces;
 };
 
+// Drains the queue. The main thread claims batches from the queue (SQLite is used by this thread
+// alone), resolves their identities and encodes them; import's pipeline loads them over
+// UploadOptions::workers connections of their own, so that claiming, encoding and acknowledging
+// overlap the server's work on the batches before. A batch's rows are deleted from the queue only
+// after its events, corrections and sessions are committed, in whatever order batches finish.
 class Upload
 {
 public:
@@ -307,30 +347,24 @@ public:
 
     UploadResult run()
     {
-        const auto start = std::chrono::steady_clock::now();
-        const auto expired = [&] {
-            return m_options.timeout && std::chrono::steady_clock::now() - start >= *m_options.timeout;
-        };
+        m_start = std::chrono::steady_clock::now();
         auto backoff = m_options.first_backoff;
         std::mt19937 random{std::random_device{}()};
         Task task(m_reporter, Progress{"uploading", "events", 0, m_queue.status().events, 0, std::nullopt});
         for (;;) {
             interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
-            if ((m_options.max_batches > 0 && m_result.batches >= m_options.max_batches) || expired()) {
-                break;
-            }
-            const auto rows = m_queue.claim(m_options.batch_events);
-            if (rows.empty()) {
+            if (done_batches() || expired()) {
                 break;
             }
             try {
-                if (!m_session) {
-                    m_session = std::make_unique<Session>(m_settings, m_queue, m_options.application_name);
+                const auto before = m_result.batches;
+                const bool more = stream(task);
+                if (m_result.batches > before) {
+                    backoff = m_options.first_backoff;
                 }
-                deliver(rows);
-                ++m_result.batches;
-                task.add(rows.size());
-                backoff = m_options.first_backoff;
+                if (!more) {
+                    break;
+                }
             } catch (const Interrupted&) {
                 throw;
             } catch (const Error& e) {
@@ -347,7 +381,7 @@ public:
                 auto wait = std::chrono::milliseconds(jitter(random));
                 if (m_options.timeout) {
                     const auto left = *m_options.timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                               std::chrono::steady_clock::now() - start);
+                                                               std::chrono::steady_clock::now() - m_start);
                     if (left <= wait) {
                         m_result.stopped_unreachable = true;
                         break;
@@ -368,20 +402,144 @@ public:
     }
 
 private:
-    // Writes ROWS, moves those the server refused to the queue's rejected table, acknowledges the rest.
-    void deliver(std::span<const queue::Row> rows)
+    bool expired() const
     {
-        const auto written = m_session->write(rows);
-        crash::point("upload.written");
-        for (const auto& [i, message] : written.refused) {
-            m_queue.reject(rows[i], message);
-            m_reporter.warn(fmt::format("the server refused event {}: {}; it was moved to the queue's rejected table",
-                                        rows[i].item.event.id.str(), message));
+        return m_options.timeout && std::chrono::steady_clock::now() - m_start >= *m_options.timeout;
+    }
+
+    // --max-batches reached, counting the batches in flight.
+    bool done_batches() const
+    {
+        return m_options.max_batches > 0 &&
+               m_result.batches + static_cast<std::int64_t>(m_pending.size()) >= m_options.max_batches;
+    }
+
+    // Claims and loads batches from the queue's first row until the queue is empty (returns false)
+    // or a bound is reached (returns true when rows stay). Batches that committed before a failure
+    // are acknowledged; the failure is thrown after the pipeline stopped.
+    bool stream(Task& task)
+    {
+        auto rows = m_queue.claim(m_options.batch_events);
+        if (rows.empty()) {
+            return false;
         }
-        m_queue.acknowledge(rows); // the rejected ones are no longer queued
+        if (!m_session) {
+            m_session = std::make_unique<Session>(m_settings, m_queue, m_options.application_name);
+        }
+        // A queue smaller than a batch needs one connection, not WORKERS.
+        const int workers = rows.size() < m_options.batch_events ? 1 : std::max(1, m_options.workers);
+        importer::WriterOptions writer;
+        // The writer role may not read agent_events: the staging path asks which keys exist.
+        writer.existing_keys_function = "devlogctl.upload_existing_v1";
+        db::ConnectSettings settings = m_settings;
+        settings.application_name = m_options.application_name;
+        importer::Pipeline pipeline(
+            settings, workers, writer, [] { return std::numeric_limits<std::uint64_t>::max(); },
+            [this](const importer::BatchJob& job, const importer::WriteResult& result) {
+                const std::lock_guard lock(m_done_mutex);
+                m_done.emplace_back(job.tag, result);
+            },
+            [](const importer::BatchJob&, std::exception_ptr error) { return error; },
+            static_cast<std::size_t>(workers) + 1); // one loading per worker, one being claimed: memory stays small
+        std::exception_ptr error;
+        bool more = true;
+        try {
+            for (;;) {
+                complete(task);
+                const auto after = rows.back().seq;
+                importer::BatchJob* job = pipeline.acquire();
+                if (job == nullptr) {
+                    break; // a worker failed: pipeline.error()
+                }
+                try {
+                    job->tag = ++m_tags;
+                    m_pending.emplace(job->tag, m_session->prepare(std::move(rows), job->batch));
+                } catch (...) {
+                    pipeline.release(job);
+                    throw;
+                }
+                if (job->batch.empty()) { // only corrections, or nothing the server would take
+                    const std::lock_guard lock(m_done_mutex);
+                    m_done.emplace_back(job->tag, importer::WriteResult{});
+                }
+                pipeline.submit(job); // an empty one goes back unused
+                if (done_batches() || expired()) {
+                    break;
+                }
+                interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
+                rows = m_queue.claim(m_options.batch_events, after);
+                if (rows.empty()) {
+                    more = false;
+                    break;
+                }
+            }
+        } catch (...) {
+            error = std::current_exception();
+            pipeline.stop(error);
+        }
+        pipeline.finish();
+        if (!error) {
+            error = pipeline.error();
+        }
+        try {
+            complete(task); // what committed before a failure is acknowledged all the same
+        } catch (...) {
+            error = error ? error : std::current_exception();
+        }
+        m_pending.clear(); // not committed: those rows stay queued and are claimed again
+        {
+            const std::lock_guard lock(m_done_mutex);
+            m_done.clear();
+        }
+        if (error) {
+            std::rethrow_exception(error);
+        }
+        return more;
+    }
+
+    // Finishes the batches the workers committed: corrections and sessions, then the queue.
+    void complete(Task& task)
+    {
+        std::vector<std::pair<std::uint64_t, importer::WriteResult>> done;
+        {
+            const std::lock_guard lock(m_done_mutex);
+            done.swap(m_done);
+        }
+        for (const auto& [tag, result] : done) {
+            auto node = m_pending.extract(tag);
+            if (node.empty()) {
+                continue;
+            }
+            deliver(node.mapped(), result);
+            task.add(node.mapped().rows.size());
+        }
+    }
+
+    // Writes what remains of C after its new events were committed, moves the rows the server
+    // refused to the queue's rejected table, and acknowledges the rest.
+    void deliver(Claimed& c, const importer::WriteResult& result)
+    {
+        const auto written = m_session->finish(c, result);
+        crash::point("upload.written");
+        for (const auto& [i, message] : c.refused) {
+            const auto kept = c.refused_rows.find(i);
+            const auto row = kept != c.refused_rows.end() ? std::optional(kept->second) : m_queue.queued(c.rows[i].key.seq);
+            if (row) {
+                m_queue.reject(*row, message);
+            }
+            m_reporter.warn(fmt::format("the server refused event {}: {}; it was moved to the queue's rejected table",
+                                        c.rows[i].id.str(), message));
+        }
+        std::vector<queue::RowKey> keys;
+        keys.reserve(c.rows.size());
+        for (const auto& row : c.rows) {
+            keys.push_back(row.key);
+        }
+        m_queue.acknowledge(keys); // the rejected ones are no longer queued
         crash::point("upload.acknowledged");
-        const auto refused = static_cast<std::int64_t>(written.refused.size());
-        m_result.sent += static_cast<std::int64_t>(rows.size()) - refused;
+        const auto refused = static_cast<std::int64_t>(c.refused.size());
+        ++m_result.batches;
+        m_result.sent += static_cast<std::int64_t>(c.rows.size()) - refused;
         m_result.rejected += refused;
         m_result.inserted += written.inserted;
         m_result.corrected += written.corrected;
@@ -391,7 +549,12 @@ private:
     const db::ConnectSettings& m_settings;
     const UploadOptions& m_options;
     Reporter& m_reporter;
+    std::chrono::steady_clock::time_point m_start;
     std::unique_ptr<Session> m_session;
+    std::map<std::uint64_t, Claimed> m_pending; // claimed batches not yet acknowledged, by tag
+    std::uint64_t m_tags = 0;
+    std::mutex m_done_mutex;
+    std::vector<std::pair<std::uint64_t, importer::WriteResult>> m_done; // committed by the workers
     UploadResult m_result;
 };
 

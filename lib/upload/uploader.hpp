@@ -24,6 +24,9 @@ namespace devlog::upload {
 struct UploadOptions
 {
     std::size_t batch_events = 5000;
+    // Connections loading batches at once (when the queue holds more than one batch): the server
+    // works on one batch per connection while this process claims and encodes the next ones.
+    int workers = 2;
     // Stop after this many batches (0: until the queue is empty). For cron.
     std::int64_t max_batches = 0;
     // Stop starting batches after this long, and stop retrying an unreachable server (nullopt: retry

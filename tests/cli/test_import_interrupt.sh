@@ -53,7 +53,7 @@ done
 # The server ends the worker's session mid-load: exit 3, no partial batch; the re-run completes.
 start
 until_rows 3000
-sql "$url" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'devlogctl import (worker 1)'" >/dev/null
+sql "$url" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'devlogctl import'" >/dev/null
 set +e
 wait "$pid"
 rc=$?
@@ -73,7 +73,7 @@ PGAPPNAME=devlog-test-locker psql -X -q -d "$url" -c "BEGIN; LOCK TABLE agent_ev
 locker=$!
 trap 'status=$?; set +e; kill "$locker" 2>/dev/null; (exit $status); _cleanup' EXIT
 wait_for "the import's COPY to wait for the lock" 60 sql_is "$url" 1 \
-  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'devlogctl import (worker 1)' AND state = 'active'
+  "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'devlogctl import' AND state = 'active'
      AND wait_event_type = 'Lock' AND query ILIKE 'COPY%'"
 held="SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE a.application_name = 'devlog-test-locker' AND l.relation = 'agent_events'::regclass AND l.mode = 'ShareLock' AND l.granted"

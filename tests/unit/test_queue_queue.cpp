@@ -268,3 +268,41 @@ TEST_CASE("Queue: refuses a queue from a newer devlogctl")
     CHECK_THROWS_WITH_AS(Queue{t.path}, ("the queue " + t.path + " was written by a newer devlogctl (queue format 99, this one knows 1)").c_str(),
                          Error);
 }
+
+TEST_CASE("Queue: claims after a seq, while earlier batches are in flight, and acknowledges by key")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> items{response("a", 1, 1), response("b", 2, 1), response("c", 3, 1), response("d", 4, 1),
+                            response("e", 5, 1)};
+    q.commit(items, cp("f", 10), {});
+    const auto first = q.claim(2);
+    REQUIRE(first.size() == 2);
+    const auto second = q.claim(2, first.back().seq);
+    REQUIRE(second.size() == 2);
+    CHECK(second.front().seq > first.back().seq);
+    CHECK(second.front().item.event.timestamp == 3);
+    const auto third = q.claim(2, second.back().seq);
+    REQUIRE(third.size() == 1);
+    CHECK(q.claim(2, third.back().seq).empty());
+
+    // The second batch commits first; a row of the first grows meanwhile (it stays, a correction).
+    std::vector<RowKey> keys;
+    for (const auto& row : second) {
+        keys.push_back({row.seq, row.rev});
+    }
+    q.acknowledge(keys);
+    std::vector<Item> grown{response("a", 9, 5)};
+    q.commit(grown, cp("f", 20), {});
+    REQUIRE(q.queued(first[0].seq));
+    CHECK(q.queued(first[0].seq)->correction);
+    CHECK(q.queued(first[0].seq)->item.tokens == 5);
+    CHECK_FALSE(q.queued(second[0].seq));
+    q.acknowledge(first);
+    q.acknowledge(third);
+    const auto left = q.claim(10);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].item.event.id == items[0].event.id);
+    CHECK(left[0].item.event.timestamp == 1); // the first copy's
+    CHECK(left[0].correction);
+}
