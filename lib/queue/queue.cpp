@@ -7,9 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <unordered_map>
+#include <limits>
 #include <filesystem>
 #include <sys/stat.h>
 
@@ -113,32 +114,6 @@ std::string xdg_state_home()
         throw UsageError("cannot find the queue: neither XDG_STATE_HOME nor HOME is set", "give one with --queue PATH");
     }
     return std::string(home) + "/.local/state";
-}
-
-// For each item whose id comes again later in ITEMS: the indexes of its later copies, in order.
-std::unordered_map<std::size_t, std::vector<std::size_t>> later_copies(std::span<const Item> items)
-{
-    struct Hash {
-        std::size_t operator()(const std::array<std::uint8_t, 16>& id) const noexcept
-        {
-            // Both halves: ids a source gives (UUIDv7, made-up ones) are not all random in front.
-            std::uint64_t lo = 0;
-            std::uint64_t hi = 0;
-            std::memcpy(&lo, id.data(), sizeof lo);
-            std::memcpy(&hi, id.data() + 8, sizeof hi);
-            return static_cast<std::size_t>(lo ^ (hi * 0x9E3779B97F4A7C15ULL));
-        }
-    };
-    std::unordered_map<std::array<std::uint8_t, 16>, std::size_t, Hash> first;
-    first.reserve(items.size());
-    std::unordered_map<std::size_t, std::vector<std::size_t>> out;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto [it, fresh] = first.try_emplace(items[i].event.id.bytes, i);
-        if (!fresh) {
-            out[it->second].push_back(i);
-        }
-    }
-    return out;
 }
 
 } // namespace
@@ -302,59 +277,85 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
                 .bind(3, std::string_view(identity.json))
                 .run();
         }
-        // The seq the next queued row gets (AUTOINCREMENT's next value; this transaction holds the
-        // write lock), so that a new id costs one ledger insert instead of a lookup and an insert.
+        // The seqs of this commit's rows: item I, when it is a new id's first copy, queues with seq
+        // BASE + I (AUTOINCREMENT's next values; this transaction holds the write lock; gaps are
+        // harmless), so that a new id costs one ledger insert instead of a lookup and an insert;
+        // corrections follow from BASE + N.
         m_st->next_seq.step();
-        m_next_seq = m_st->next_seq.int64(0) + 1;
+        const std::int64_t base = m_st->next_seq.int64(0) + 1;
         m_st->next_seq.reset();
-        const auto later = later_copies(items);
-        std::vector<bool> done(items.size(), false);
+        m_next_seq = base + static_cast<std::int64_t>(items.size());
+
+        // Pass 1, in id order (each ledger page is visited once per commit, not once per event, on a
+        // ledger whose keys are random): one ledger insert per id. The copies of a new id in this
+        // batch (a streaming response's snapshots, the records of one message) end as one queued
+        // row: the copy with the largest usage, the first copy's timestamp. NEW_ROW[I] names the
+        // copy item I (a first copy) queues; KNOWN ids are handled one copy at a time below.
+        std::vector<std::uint32_t> order(items.size());
         for (std::size_t i = 0; i < items.size(); ++i) {
-            if (done[i]) {
+            order[i] = static_cast<std::uint32_t>(i);
+        }
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            const auto c = std::memcmp(items[a].event.id.bytes.data(), items[b].event.id.bytes.data(), 16);
+            return c != 0 ? c < 0 : a < b;
+        });
+        constexpr std::uint32_t k_known = std::numeric_limits<std::uint32_t>::max();
+        constexpr std::uint32_t k_copy = k_known - 1; // a later copy of a new id: counted, not queued
+        std::vector<std::uint32_t> new_row(items.size(), k_copy);
+        for (std::size_t g = 0; g < order.size();) {
+            std::size_t end = g + 1;
+            while (end < order.size() && items[order[end]].event.id.bytes == items[order[g]].event.id.bytes) {
+                ++end;
+            }
+            const std::uint32_t first = order[g];
+            std::uint32_t final_index = first;
+            for (std::size_t k = g + 1; k < end; ++k) {
+                if (items[order[k]].tokens > items[final_index].tokens) {
+                    final_index = order[k];
+                }
+            }
+            auto& item = items[first];
+            m_st->ledger_insert.bind_blob_ref(1, item.event.id.bytes.data(), 16)
+                .bind(2, item.event.timestamp)
+                .bind(3, items[final_index].tokens)
+                .bind(4, base + first)
+                .run();
+            if (m_db.changes() == 1) { // a new id: counted as the one-at-a-time path counts them
+                ++stats.inserted;
+                new_row[first] = final_index;
+                std::int64_t seen = item.tokens;
+                for (std::size_t k = g + 1; k < end; ++k) {
+                    auto& copy = items[order[k]];
+                    if (copy.tokens > seen) {
+                        seen = copy.tokens;
+                        copy.event.timestamp = item.event.timestamp;
+                        ++stats.updated;
+                    } else {
+                        ++stats.duplicates;
+                    }
+                }
+            } else {
+                for (std::size_t k = g; k < end; ++k) {
+                    new_row[order[k]] = k_known;
+                }
+            }
+            g = end;
+        }
+
+        // Pass 2, in the order read: new rows (ascending seqs: appended to the events table) and
+        // the copies of known ids. Only a new row's rev differs from the one-at-a-time path (0, not
+        // one per update): rev matters between claim and acknowledge, and no row of this batch is
+        // claimed yet.
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (new_row[i] == k_copy) {
                 continue;
             }
             auto& item = items[i];
-            const auto& id = item.event.id.bytes;
-            // The copies of a new id in this batch (a streaming response's snapshots, the records of
-            // one message) end as one queued row: the copy with the largest usage, the first copy's
-            // timestamp; counted as the one-at-a-time path counts them (updated or duplicate), and
-            // the grown copies given the first timestamp as that path gives them. Only the row's
-            // rev differs (0, not one per update): rev matters between claim and acknowledge, and
-            // no row of this batch is claimed yet.
-            const auto copies = later.find(i);
-            std::size_t final_index = i;
-            std::int64_t final_tokens = item.tokens;
-            if (copies != later.end()) {
-                for (const auto j : copies->second) {
-                    if (items[j].tokens > final_tokens) {
-                        final_index = j;
-                        final_tokens = items[j].tokens;
-                    }
-                }
-            }
-            m_st->ledger_insert.bind_blob_ref(1, id.data(), 16).bind(2, item.event.timestamp).bind(3, final_tokens).bind(4, m_next_seq).run();
-            if (m_db.changes() == 1) { // a new id
-                ++stats.inserted;
-                if (copies != later.end()) {
-                    std::int64_t seen = item.tokens;
-                    for (const auto j : copies->second) {
-                        done[j] = true;
-                        if (items[j].tokens > seen) {
-                            seen = items[j].tokens;
-                            items[j].event.timestamp = item.event.timestamp;
-                            ++stats.updated;
-                        } else {
-                            ++stats.duplicates;
-                        }
-                    }
-                    if (final_index != i) {
-                        insert_queued(items[final_index], false);
-                        continue;
-                    }
-                }
-                insert_queued(item, false);
+            if (new_row[i] != k_known) {
+                insert_queued(items[new_row[i]], false, base + static_cast<std::int64_t>(i));
                 continue;
             }
+            const auto& id = item.event.id.bytes;
             auto& get = m_st->ledger_get;
             get.bind_blob_ref(1, id.data(), 16);
             get.step();
@@ -378,7 +379,8 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
                 seq = *queued_seq;
                 ++stats.updated;
             } else {
-                seq = insert_queued(item, true); // uploaded already: the server gets a correction
+                seq = m_next_seq++;
+                insert_queued(item, true, seq); // uploaded already: the server gets a correction
                 ++stats.corrections;
             }
             m_st->ledger_update.bind(1, item.tokens).bind(2, seq).bind_blob(3, id.data(), 16).run();
@@ -400,14 +402,12 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
     return stats;
 }
 
-std::int64_t Queue::insert_queued(const Item& item, bool correction)
+void Queue::insert_queued(const Item& item, bool correction, std::int64_t seq)
 {
     auto& ins = m_st->insert_queued;
-    const auto seq = m_next_seq++;
     ins.bind(1, seq).bind_blob_ref(2, item.event.id.bytes.data(), 16).bind(3, std::int64_t{correction ? 1 : 0});
     bind_event(ins, 4, item);
     ins.run();
-    return seq;
 }
 
 void Queue::forget(const std::string& file)

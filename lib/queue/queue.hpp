@@ -154,12 +154,12 @@ private:
     void migrate();
     // Runs BODY in the open group, or in a transaction of its own.
     template <typename F> void write(F&& body);
-    // Queues ITEM as a new row with seq m_next_seq (then incremented); returns its seq.
-    std::int64_t insert_queued(const Item& item, bool correction);
+    // Queues ITEM as a new row with SEQ.
+    void insert_queued(const Item& item, bool correction, std::int64_t seq);
     Connection m_db;
     std::unique_ptr<Statements> m_st;
     bool m_group = false;
-    std::int64_t m_next_seq = 0; // during commit(): the seq of the next queued row
+    std::int64_t m_next_seq = 0; // during commit(): the seq of the next correction
 };
 
 } // namespace devlog::queue
