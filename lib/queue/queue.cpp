@@ -18,7 +18,17 @@ namespace devlog::queue {
 
 namespace {
 
-constexpr int k_schema_version = 1;
+// 1: project, workspace and context on every queued row. 2: in places, stored once.
+constexpr int k_schema_version = 2;
+
+// The queued events' columns (k_schema and k_upgrade_1_to_2 name them {events}).
+constexpr const char* k_events_table = R"sql(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL, rev INTEGER NOT NULL DEFAULT 0,
+    attempted INTEGER NOT NULL DEFAULT 0, correction INTEGER NOT NULL DEFAULT 0,
+    ts INTEGER NOT NULL, event_type TEXT NOT NULL, agent_id TEXT NOT NULL, agent_version TEXT NOT NULL,
+    session_id BLOB NOT NULL, place INTEGER NOT NULL,
+    data TEXT NOT NULL, metrics TEXT, parent_id BLOB, related TEXT, tags TEXT, severity TEXT,
+    tokens INTEGER NOT NULL, bytes INTEGER NOT NULL)sql";
 
 constexpr const char* k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,20 +39,38 @@ CREATE TABLE IF NOT EXISTS files (
 -- Every event id collected: its first timestamp, its largest usage, and its queued row (seq) if any.
 CREATE TABLE IF NOT EXISTS ledger (id BLOB PRIMARY KEY, ts INTEGER NOT NULL, tokens INTEGER NOT NULL, seq INTEGER)
     WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL, rev INTEGER NOT NULL DEFAULT 0,
-    attempted INTEGER NOT NULL DEFAULT 0, correction INTEGER NOT NULL DEFAULT 0,
-    ts INTEGER NOT NULL, event_type TEXT NOT NULL, agent_id TEXT NOT NULL, agent_version TEXT NOT NULL,
-    session_id BLOB NOT NULL, project TEXT NOT NULL, workspace TEXT NOT NULL, context TEXT NOT NULL,
-    data TEXT NOT NULL, metrics TEXT, parent_id BLOB, related TEXT, tags TEXT, severity TEXT,
-    tokens INTEGER NOT NULL, bytes INTEGER NOT NULL);
+-- What many queued events share (identity keys of their project and workspace, their context
+-- object), stored once: half a Claude Code event's size. Emptied when the queue is.
+CREATE TABLE IF NOT EXISTS places (
+    id INTEGER PRIMARY KEY, project TEXT NOT NULL, workspace TEXT NOT NULL, context TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events ({events});
 CREATE TABLE IF NOT EXISTS rejected (
     id BLOB PRIMARY KEY, rejected_at INTEGER NOT NULL, reason TEXT NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS identities (key TEXT PRIMARY KEY, kind TEXT NOT NULL, json TEXT NOT NULL);
 )sql";
 
-constexpr const char* k_event_columns = "ts, event_type, agent_id, agent_version, session_id, project, workspace, "
-                                        "context, data, metrics, parent_id, related, tags, severity, tokens, bytes";
+// Format 1 to 2: the places of the queued rows, the rows rewritten to refer to them. The
+// AUTOINCREMENT counter is carried over by the caller (a seq is never given twice: the ledger
+// refers to queued rows by seq).
+constexpr const char* k_upgrade_1_to_2 = R"sql(
+CREATE TABLE places (
+    id INTEGER PRIMARY KEY, project TEXT NOT NULL, workspace TEXT NOT NULL, context TEXT NOT NULL);
+INSERT INTO places (project, workspace, context) SELECT DISTINCT project, workspace, context FROM events;
+CREATE UNIQUE INDEX places_upgrade ON places (project, workspace, context);
+CREATE TABLE events_2 ({events});
+INSERT INTO events_2 (seq, id, rev, attempted, correction, ts, event_type, agent_id, agent_version, session_id,
+                      place, data, metrics, parent_id, related, tags, severity, tokens, bytes)
+    SELECT e.seq, e.id, e.rev, e.attempted, e.correction, e.ts, e.event_type, e.agent_id, e.agent_version,
+           e.session_id, p.id, e.data, e.metrics, e.parent_id, e.related, e.tags, e.severity, e.tokens, e.bytes
+    FROM events e JOIN places p ON p.project = e.project AND p.workspace = e.workspace AND p.context = e.context;
+DROP INDEX places_upgrade;
+DROP TABLE events;
+ALTER TABLE events_2 RENAME TO events;
+)sql";
+
+// The columns of a queued row that commit() binds (bind_event), after seq, id and correction.
+constexpr const char* k_event_columns = "ts, event_type, agent_id, agent_version, session_id, place, data, metrics, "
+                                        "parent_id, related, tags, severity, tokens, bytes";
 
 std::optional<std::string> json_array(const std::optional<std::vector<std::string>>& values)
 {
@@ -77,9 +105,9 @@ std::int64_t size_of(const Item& item)
                                      (e.metrics ? e.metrics->size() : 0));
 }
 
-// Binds the event columns of ITEM from index FIRST on (k_event_columns order), by reference: ITEM
-// must outlive the statement's run.
-void bind_event(Statement& st, int first, const Item& item)
+// Binds the event columns of ITEM, of place PLACE, from index FIRST on (k_event_columns order), by
+// reference: ITEM must outlive the statement's run.
+void bind_event(Statement& st, int first, const Item& item, std::int64_t place)
 {
     const auto& e = item.event;
     st.bind(first, e.timestamp);
@@ -87,21 +115,19 @@ void bind_event(Statement& st, int first, const Item& item)
     st.bind_ref(first + 2, std::string_view(e.agent_id));
     st.bind_ref(first + 3, std::string_view(e.agent_version));
     st.bind_blob_ref(first + 4, e.session_id.bytes.data(), 16);
-    st.bind_ref(first + 5, std::string_view(item.project));
-    st.bind_ref(first + 6, std::string_view(item.workspace));
-    st.bind_ref(first + 7, std::string_view(e.context));
-    st.bind_ref(first + 8, std::string_view(e.data));
-    st.bind_ref(first + 9, e.metrics);
+    st.bind(first + 5, place);
+    st.bind_ref(first + 6, std::string_view(e.data));
+    st.bind_ref(first + 7, e.metrics);
     if (e.parent_event_id) {
-        st.bind_blob_ref(first + 10, e.parent_event_id->bytes.data(), 16);
+        st.bind_blob_ref(first + 8, e.parent_event_id->bytes.data(), 16);
     } else {
-        st.bind_null(first + 10);
+        st.bind_null(first + 8);
     }
-    st.bind(first + 11, json_array(e.related_event_ids)); // copied: a temporary
-    st.bind(first + 12, json_array(e.tags));
-    st.bind_ref(first + 13, e.severity);
-    st.bind(first + 14, item.tokens);
-    st.bind(first + 15, size_of(item));
+    st.bind(first + 9, json_array(e.related_event_ids)); // copied: a temporary
+    st.bind(first + 10, json_array(e.tags));
+    st.bind_ref(first + 11, e.severity);
+    st.bind(first + 12, item.tokens);
+    st.bind(first + 13, size_of(item));
 }
 
 std::string xdg_state_home()
@@ -121,7 +147,7 @@ std::string xdg_state_home()
 struct Statements
 {
     Statement get_checkpoint, put_checkpoint, ledger_insert, ledger_get, ledger_update, update_queued,
-        insert_queued, put_identity, next_seq;
+        insert_queued, put_identity, next_seq, insert_place, any_queued;
 };
 
 std::string Queue::default_path()
@@ -159,15 +185,17 @@ Queue::Queue(const std::string& path)
         m_db.prepare("INSERT INTO ledger (id, ts, tokens, seq) VALUES (?,?,?,?) ON CONFLICT(id) DO NOTHING"),
         m_db.prepare("SELECT ts, tokens, seq FROM ledger WHERE id = ?"),
         m_db.prepare("UPDATE ledger SET tokens = ?, seq = ? WHERE id = ?"),
-        m_db.prepare("UPDATE events SET ts=?, event_type=?, agent_id=?, agent_version=?, session_id=?, project=?, "
-                     "workspace=?, context=?, data=?, metrics=?, parent_id=?, related=?, tags=?, severity=?, tokens=?, "
-                     "bytes=?, rev = rev + 1, correction = (correction OR attempted) WHERE seq = ?"),
-        m_db.prepare(fmt::format("INSERT INTO events (seq, id, correction, {}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        m_db.prepare("UPDATE events SET ts=?, event_type=?, agent_id=?, agent_version=?, session_id=?, place=?, "
+                     "data=?, metrics=?, parent_id=?, related=?, tags=?, severity=?, tokens=?, bytes=?, "
+                     "rev = rev + 1, correction = (correction OR attempted) WHERE seq = ?"),
+        m_db.prepare(fmt::format("INSERT INTO events (seq, id, correction, {}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  k_event_columns)),
         m_db.prepare("INSERT INTO identities (key, kind, json) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET "
                      "kind=excluded.kind, json=excluded.json WHERE json <> excluded.json"),
         m_db.prepare("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
                      "coalesce((SELECT max(seq) FROM events), 0))"),
+        m_db.prepare("INSERT INTO places (project, workspace, context) VALUES (?,?,?)"),
+        m_db.prepare("SELECT EXISTS (SELECT 1 FROM events)"),
     });
 }
 
@@ -187,12 +215,57 @@ void Queue::migrate()
                                 m_db.path(), current, k_schema_version),
                     "upgrade devlogctl, or use another queue with --queue");
     }
-    if (current < k_schema_version) {
-        m_db.transaction([&] {
-            m_db.exec(k_schema);
-            m_db.exec(fmt::format("PRAGMA user_version = {}", k_schema_version));
-        });
+    if (current == k_schema_version) {
+        return;
     }
+    m_db.transaction([&] {
+        if (current == 1) {
+            auto read = m_db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+            const std::int64_t counter = read.step() ? read.int64(0) : 0;
+            read.reset();
+            m_db.exec(fmt::format(fmt::runtime(k_upgrade_1_to_2), fmt::arg("events", k_events_table)));
+            auto keep = m_db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'events', ? WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM sqlite_sequence WHERE name = 'events')");
+            keep.bind(1, counter).run();
+            auto raise = m_db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'events'");
+            raise.bind(1, counter).run();
+        }
+        m_db.exec(fmt::format(fmt::runtime(k_schema), fmt::arg("events", k_events_table)));
+        m_db.exec(fmt::format("PRAGMA user_version = {}", k_schema_version));
+    });
+}
+
+std::int64_t Queue::place_of(const Item& item)
+{
+    const auto& e = item.event;
+    if (m_last_place && m_last_place->project == item.project && m_last_place->workspace == item.workspace &&
+        m_last_place->context == e.context) {
+        return m_last_place->id;
+    }
+    std::string key;
+    key.reserve(item.project.size() + item.workspace.size() + e.context.size() + 2);
+    key.append(item.project).append(1, '\0').append(item.workspace).append(1, '\0').append(e.context);
+    auto it = m_places.find(key);
+    if (it == m_places.end()) {
+        if (m_places.size() >= k_places_cached) {
+            m_last_place = nullptr;
+            m_places.clear(); // a source with a context per event (NDJSON): one place each, never looked up again
+        }
+        m_st->insert_place.bind_ref(1, std::string_view(item.project))
+            .bind_ref(2, std::string_view(item.workspace))
+            .bind_ref(3, std::string_view(e.context))
+            .run();
+        const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
+        it = m_places.emplace(std::move(key), Place{id, item.project, item.workspace, e.context}).first;
+    }
+    m_last_place = &it->second;
+    return it->second.id;
+}
+
+void Queue::forget_places() noexcept
+{
+    m_last_place = nullptr;
+    m_places.clear();
 }
 
 std::optional<Checkpoint> Queue::checkpoint(const std::string& file)
@@ -223,7 +296,12 @@ std::vector<Checkpoint> Queue::checkpoints()
 template <typename F> void Queue::write(F&& body)
 {
     if (!m_group) {
-        m_db.transaction(body);
+        try {
+            m_db.transaction(body);
+        } catch (...) {
+            forget_places(); // places inserted by the rolled-back transaction are gone
+            throw;
+        }
         crash::point("queue.committed");
         return;
     }
@@ -263,6 +341,7 @@ void Queue::abort_group() noexcept
     if (m_group) {
         m_group = false;
         m_db.rollback_quietly();
+        forget_places(); // places inserted by the rolled-back transaction are gone
     }
 }
 
@@ -277,6 +356,16 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
                 .bind(3, std::string_view(identity.json))
                 .run();
         }
+        // An empty queue needs no places: they are dropped (the ones remembered with them) before
+        // they pile up. Only a collector writes places, one at a time (collect's lock).
+        m_st->any_queued.step();
+        const bool queued = m_st->any_queued.int64(0) != 0;
+        m_st->any_queued.reset();
+        if (!queued) {
+            m_db.exec("DELETE FROM places");
+            forget_places();
+        }
+
         // The seqs of this commit's rows: item I, when it is a new id's first copy, queues with seq
         // BASE + I (AUTOINCREMENT's next values; this transaction holds the write lock; gaps are
         // harmless), so that a new id costs one ledger insert instead of a lookup and an insert;
@@ -371,8 +460,8 @@ CommitStats Queue::commit(std::span<Item> items, const Checkpoint& cp, std::span
             std::int64_t seq = 0;
             if (queued_seq) {
                 auto& upd = m_st->update_queued;
-                bind_event(upd, 1, item);
-                upd.bind(17, *queued_seq);
+                bind_event(upd, 1, item, place_of(item));
+                upd.bind(15, *queued_seq);
                 upd.run();
             }
             if (queued_seq && m_db.changes() == 1) {
@@ -406,7 +495,7 @@ void Queue::insert_queued(const Item& item, bool correction, std::int64_t seq)
 {
     auto& ins = m_st->insert_queued;
     ins.bind(1, seq).bind_blob_ref(2, item.event.id.bytes.data(), 16).bind(3, std::int64_t{correction ? 1 : 0});
-    bind_event(ins, 4, item);
+    bind_event(ins, 4, item, place_of(item));
     ins.run();
 }
 
@@ -420,13 +509,21 @@ void Queue::forget(const std::string& file)
 
 namespace {
 
-constexpr const char* k_select_rows = "SELECT seq, rev, correction, id, {} FROM events WHERE {}";
+constexpr const char* k_select_rows =
+    "SELECT e.seq, e.rev, e.correction, e.id, e.ts, e.event_type, e.agent_id, e.agent_version, e.session_id, "
+    "p.project, p.workspace, p.context, e.data, e.metrics, e.parent_id, e.related, e.tags, e.severity, e.tokens "
+    "FROM events e LEFT JOIN places p ON p.id = e.place WHERE {}";
 
-// The row ST (a k_select_rows statement) is on.
-Row read_row(Statement& st)
+// The row ST (a k_select_rows statement of the queue at PATH) is on.
+Row read_row(Statement& st, const std::string& path)
 {
     Row row;
     row.seq = st.int64(0);
+    if (st.is_null(9)) { // never written so: a row is queued in the transaction that stores its place
+        throw Error(fmt::format("the queue {} is damaged: its event {} has lost its project and context", path,
+                                row.seq),
+                    "move the queue aside and collect again: events already uploaded are not duplicated");
+    }
     row.rev = st.int64(1);
     row.correction = st.int64(2) != 0;
     auto& item = row.item;
@@ -459,10 +556,10 @@ std::vector<Row> Queue::claim(std::size_t max, std::int64_t after)
     std::vector<Row> rows;
     m_db.transaction([&] {
         rows.clear();
-        auto st = m_db.prepare(fmt::format(k_select_rows, k_event_columns, "seq > ? ORDER BY seq LIMIT ?"));
+        auto st = m_db.prepare(fmt::format(k_select_rows, "e.seq > ? ORDER BY e.seq LIMIT ?"));
         st.bind(1, after).bind(2, static_cast<std::int64_t>(max));
         while (st.step()) {
-            rows.push_back(read_row(st));
+            rows.push_back(read_row(st, m_db.path()));
         }
         if (!rows.empty()) {
             auto mark = m_db.prepare("UPDATE events SET attempted = 1 WHERE seq <= ? AND attempted = 0");
@@ -474,12 +571,12 @@ std::vector<Row> Queue::claim(std::size_t max, std::int64_t after)
 
 std::optional<Row> Queue::queued(std::int64_t seq)
 {
-    auto st = m_db.prepare(fmt::format(k_select_rows, k_event_columns, "seq = ?"));
+    auto st = m_db.prepare(fmt::format(k_select_rows, "e.seq = ?"));
     st.bind(1, seq);
     if (!st.step()) {
         return std::nullopt;
     }
-    return read_row(st);
+    return read_row(st, m_db.path());
 }
 
 void Queue::acknowledge(std::span<const Row> rows)

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace devlog::queue {
@@ -156,10 +157,25 @@ private:
     template <typename F> void write(F&& body);
     // Queues ITEM as a new row with SEQ.
     void insert_queued(const Item& item, bool correction, std::int64_t seq);
+    // The id of ITEM's row in places, inserted when this queue does not know it yet.
+    std::int64_t place_of(const Item& item);
+    // Forgets the places known (after a rollback, or when they were deleted).
+    void forget_places() noexcept;
+
+    struct Place
+    {
+        std::int64_t id = 0;
+        std::string project, workspace, context;
+    };
+    static constexpr std::size_t k_places_cached = 256;
     Connection m_db;
     std::unique_ptr<Statements> m_st;
     bool m_group = false;
     std::int64_t m_next_seq = 0; // during commit(): the seq of the next correction
+    // The places this queue inserted or found, by project NUL workspace NUL context (valid while
+    // no transaction that inserted one was rolled back), and the last one used.
+    std::unordered_map<std::string, Place> m_places;
+    const Place* m_last_place = nullptr;
 };
 
 } // namespace devlog::queue

@@ -265,7 +265,7 @@ TEST_CASE("Queue: refuses a queue from a newer devlogctl")
         Connection c(t.path);
         c.exec("PRAGMA user_version = 99");
     }
-    CHECK_THROWS_WITH_AS(Queue{t.path}, ("the queue " + t.path + " was written by a newer devlogctl (queue format 99, this one knows 1)").c_str(),
+    CHECK_THROWS_WITH_AS(Queue{t.path}, ("the queue " + t.path + " was written by a newer devlogctl (queue format 99, this one knows 2)").c_str(),
                          Error);
 }
 
@@ -305,4 +305,124 @@ TEST_CASE("Queue: claims after a seq, while earlier batches are in flight, and a
     CHECK(left[0].item.event.id == items[0].event.id);
     CHECK(left[0].item.event.timestamp == 1); // the first copy's
     CHECK(left[0].correction);
+}
+
+namespace {
+
+std::int64_t count(const std::string& path, const char* sql)
+{
+    Connection c(path);
+    auto st = c.prepare(sql);
+    st.step();
+    return st.int64(0);
+}
+
+} // namespace
+
+TEST_CASE("Queue: rows share their place (project, workspace, context); an empty queue drops the places")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> items{response("a", 1, 1), response("b", 2, 1), response("c", 3, 1)};
+    items[0].event.context = R"({"cwd":"/a"})";
+    items[1].event.context = R"({"cwd":"/b"})";
+    items[1].workspace = "workspace:w";
+    items[2].event.context = R"({"cwd":"/a"})";
+    q.commit(items, cp("f", 10), {});
+    CHECK(count(t.path, "SELECT count(*) FROM places") == 2);
+    const auto rows = q.claim(10);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].item.event.context == R"({"cwd":"/a"})");
+    CHECK(rows[1].item.event.context == R"({"cwd":"/b"})");
+    CHECK(rows[1].item.workspace == "workspace:w");
+    CHECK(rows[2].item.event.context == R"({"cwd":"/a"})");
+    CHECK(rows[2].item.project == "project:x");
+    CHECK(rows[2].item.workspace.empty());
+
+    q.acknowledge(rows);
+    std::vector<Item> next{response("d", 4, 1)};
+    next[0].event.context = R"({"cwd":"/a"})";
+    q.commit(next, cp("f", 20), {});
+    CHECK(count(t.path, "SELECT count(*) FROM places") == 1); // the two old ones went with the queue
+    const auto left = q.claim(10);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].item.event.context == R"({"cwd":"/a"})");
+}
+
+TEST_CASE("Queue: a place inserted by a rolled-back group is not used again")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> before{response("before", 1, 1)}; // the queue is not empty: places are kept
+    q.commit(before, cp("e", 10), {});
+    q.begin_group();
+    std::vector<Item> first{response("a", 1, 1)};
+    first[0].event.context = R"({"cwd":"/new"})";
+    q.commit(first, cp("f", 10), {});
+    q.abort_group();
+    std::vector<Item> again{response("a", 1, 1)};
+    again[0].event.context = R"({"cwd":"/new"})";
+    q.commit(again, cp("f", 10), {});
+    const auto rows = q.claim(10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].item.event.id == again[0].event.id);
+    CHECK(rows[1].item.event.context == R"({"cwd":"/new"})");
+}
+
+TEST_CASE("Queue: a format 1 queue is upgraded with its rows, and never gives a seq twice")
+{
+    TempQueue t;
+    std::filesystem::create_directories(std::filesystem::path(t.path).parent_path());
+    {
+        Connection c(t.path);
+        c.exec(R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, source TEXT NOT NULL, dev INTEGER NOT NULL, inode INTEGER NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,
+    head_hash TEXT NOT NULL, content_hash TEXT NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE ledger (id BLOB PRIMARY KEY, ts INTEGER NOT NULL, tokens INTEGER NOT NULL, seq INTEGER) WITHOUT ROWID;
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL, rev INTEGER NOT NULL DEFAULT 0,
+    attempted INTEGER NOT NULL DEFAULT 0, correction INTEGER NOT NULL DEFAULT 0,
+    ts INTEGER NOT NULL, event_type TEXT NOT NULL, agent_id TEXT NOT NULL, agent_version TEXT NOT NULL,
+    session_id BLOB NOT NULL, project TEXT NOT NULL, workspace TEXT NOT NULL, context TEXT NOT NULL,
+    data TEXT NOT NULL, metrics TEXT, parent_id BLOB, related TEXT, tags TEXT, severity TEXT,
+    tokens INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TABLE rejected (
+    id BLOB PRIMARY KEY, rejected_at INTEGER NOT NULL, reason TEXT NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE identities (key TEXT PRIMARY KEY, kind TEXT NOT NULL, json TEXT NOT NULL);
+INSERT INTO events (seq, id, rev, attempted, correction, ts, event_type, agent_id, agent_version, session_id,
+                    project, workspace, context, data, metrics, tokens, bytes)
+VALUES (7, x'00000000000000000000000000000007', 2, 1, 1, 70, 'llm_response', 'claude-code', '1', x'00',
+        'project:p', 'workspace:w', '{"cwd":"/p"}', '{}', '{"tokenCount":9}', 9, 100),
+       (9, x'00000000000000000000000000000009', 0, 0, 0, 90, 'tool_use', 'codex', '2', x'00',
+        'project:q', '', '{"cwd":"/q"}', '{"toolName":"Read"}', NULL, 0, 100),
+       (40, x'00000000000000000000000000000040', 0, 0, 0, 95, 'tool_use', 'codex', '2', x'00',
+        'project:q', '', '{"cwd":"/q"}', '{}', NULL, 0, 100);
+DELETE FROM events WHERE seq = 40;
+PRAGMA user_version = 1;
+)sql");
+    }
+    Queue q(t.path);
+    CHECK(count(t.path, "PRAGMA user_version") == 2);
+    CHECK(count(t.path, "SELECT count(*) FROM places") == 2);
+    const auto rows = q.claim(10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].seq == 7);
+    CHECK(rows[0].rev == 2);
+    CHECK(rows[0].correction);
+    CHECK(rows[0].item.project == "project:p");
+    CHECK(rows[0].item.workspace == "workspace:w");
+    CHECK(rows[0].item.event.context == R"({"cwd":"/p"})");
+    CHECK(rows[0].item.event.metrics == std::optional<std::string>(R"({"tokenCount":9})"));
+    CHECK(rows[1].seq == 9);
+    CHECK(rows[1].item.project == "project:q");
+    CHECK(rows[1].item.event.data == R"({"toolName":"Read"})");
+    // Seq 40 was given (and its row uploaded): the next row comes after it.
+    std::vector<Item> more{response("new", 100, 1)};
+    q.commit(more, cp("f", 10), {});
+    const auto after = q.claim(10, 9);
+    REQUIRE(after.size() == 1);
+    CHECK(after[0].seq > 40);
 }
