@@ -5,7 +5,7 @@
 #     1,000,000 lines) and of a Codex corpus (100 x 1000): events/s, lines/s, MB/s
 #   - upload of the queued Claude events into migration 0001's agent_events: events/s, side by
 #     side with psql \copy of the same rows as CSV into an identical fresh database (the ratio)
-#   - the daemon: peak RSS while it collects the Codex corpus, RSS and CPU time over 10 s idle.
+#   - the daemon: peak RSS while it collects and uploads the Codex corpus, RSS and CPU time over 10 s idle.
 # Use a Release build: cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEVLOG_BUILD_TESTS=OFF
 # && cmake --build build-release && DEVLOGCTL=build-release/devlogctl bench/collect.sh
 set -euo pipefail
@@ -70,16 +70,22 @@ printf '  devlogctl upload     : %6.1f s  %8s events/s\n' "$(awk -v m="$up_ms" '
 printf '  psql \\copy (peer)    : %6.1f s  %8s events/s\n' "$(awk -v m="$peer_ms" 'BEGIN { print m / 1000 }')" "$(rate "$c_events" "$peer_ms")"
 awk -v d="$up_ms" -v p="$peer_ms" 'BEGIN { printf "  ratio upload/\\copy  : %.2f (of \\copy'"'"'s rate; higher is faster)\n", (d > 0 ? p / d : 0) }'
 
-echo "daemon (collect --daemon on the Codex corpus, fresh queue):"
-HOME=$state/codex "$bin" collect --daemon --no-default-sources --source "codex:$state/codex/.codex" \
-  --queue "$state/daemon.db" --max-queue-size 0 >"$state/daemon.log" 2>&1 &
+echo "daemon (collect --daemon --upload on the Codex corpus, fresh queue, fresh database):"
+psql -X -q -d "$PG_URL" -c "CREATE DATABASE daemon" >/dev/null
+"$bin" -q --database-url "${PG_URL%/*}/daemon" migrate up
+HOME=$state/codex "$bin" --database-url "${PG_URL%/*}/daemon" collect --daemon --upload --upload-interval 1s \
+  --no-default-sources --source "codex:$state/codex/.codex" --queue "$state/daemon.db" --max-queue-size 0 \
+  >"$state/daemon.log" 2>&1 &
 daemon=$!
-until grep -q "collected" "$state/daemon.log"; do sleep 0.5; done
+until [ "$(psql -X -A -t -d "${PG_URL%/*}/daemon" -c "SELECT count(*) FROM agent_events")" = "$x_events" ]; do
+  kill -0 "$daemon" || { echo "bench: the daemon stopped: $(cat "$state/daemon.log")" >&2; exit 1; }
+  sleep 0.5
+done
 sleep 2
 hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$daemon/status")
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$daemon/status")
 t0=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")
 sleep 10
 t1=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")
-printf '  peak RSS while collecting %s events: %s MB; RSS idle: %s MB; CPU over 10 s idle: %s ms\n' \
+printf '  peak RSS while collecting and uploading %s events: %s MB; RSS idle: %s MB; CPU over 10 s idle: %s ms\n' \
   "$x_events" "$((hwm / 1024))" "$((rss / 1024))" "$(((t1 - t0) * 1000 / $(getconf CLK_TCK)))"

@@ -554,19 +554,38 @@ Row read_row(Statement& st, const std::string& path)
 std::vector<Row> Queue::claim(std::size_t max, std::int64_t after)
 {
     std::vector<Row> rows;
+    claim(max, after, [&](Row& row) { rows.push_back(std::move(row)); });
+    return rows;
+}
+
+std::size_t Queue::claim(std::size_t max, std::int64_t after, const std::function<void(Row&)>& each)
+{
+    std::size_t claimed = 0;
     m_db.transaction([&] {
-        rows.clear();
+        claimed = 0;
         auto st = m_db.prepare(fmt::format(k_select_rows, "e.seq > ? ORDER BY e.seq LIMIT ?"));
         st.bind(1, after).bind(2, static_cast<std::int64_t>(max));
+        std::int64_t last = 0;
         while (st.step()) {
-            rows.push_back(read_row(st, m_db.path()));
+            Row row = read_row(st, m_db.path());
+            last = row.seq;
+            each(row);
+            ++claimed;
         }
-        if (!rows.empty()) {
+        if (claimed > 0) {
             auto mark = m_db.prepare("UPDATE events SET attempted = 1 WHERE seq <= ? AND attempted = 0");
-            mark.bind(1, rows.back().seq).run();
+            mark.bind(1, last).run();
         }
     });
-    return rows;
+    return claimed;
+}
+
+std::size_t Queue::count(std::size_t max)
+{
+    auto st = m_db.prepare("SELECT count(*) FROM (SELECT 1 FROM events LIMIT ?)");
+    st.bind(1, static_cast<std::int64_t>(max));
+    st.step();
+    return static_cast<std::size_t>(st.int64(0));
 }
 
 std::optional<Row> Queue::queued(std::int64_t seq)

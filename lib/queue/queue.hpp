@@ -8,6 +8,7 @@
 #include "lib/queue/sqlite.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -135,6 +136,11 @@ public:
     // one of them turns it into a correction). An upload that keeps batches in flight claims the
     // next ones after the last seq it holds.
     std::vector<Row> claim(std::size_t max, std::int64_t after = 0);
+    // The same, each row given to EACH as it is read (one in memory at a time; EACH may keep it by
+    // moving it). When EACH throws, nothing is marked. Returns how many rows there were.
+    std::size_t claim(std::size_t max, std::int64_t after, const std::function<void(Row&)>& each);
+    // How many events are queued, counting up to MAX (cheap for a small MAX).
+    std::size_t count(std::size_t max);
     // Deletes ROWS that the server committed, unless they changed since claim().
     void acknowledge(std::span<const Row> rows);
     void acknowledge(std::span<const RowKey> rows);

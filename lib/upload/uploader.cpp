@@ -102,40 +102,35 @@ public:
         ensure_schema();
     }
 
-    // Takes ROWS as a batch: resolves the projects, machines and workspaces they refer to (creating
-    // them), and adds the new events to BATCH for import's writer. A row whose project the server
+    // Takes ROW into batch C: resolves the project, machine and workspace it refers to (creating
+    // them), and adds a new event to BATCH for import's writer. A row whose project the server
     // refuses is left out and listed. Throws as the server does for anything else.
-    Claimed prepare(std::vector<queue::Row> rows, importer::Batch& batch)
+    void add(queue::Row& row, Claimed& c, importer::Batch& batch)
     {
-        Claimed c;
-        c.rows.reserve(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            auto& row = rows[i];
-            events::Event& e = row.item.event;
-            Sent& sent = c.rows.emplace_back(Sent{{row.seq, row.rev}, e.id, e.session_id, e.timestamp, 0, 0});
-            try {
-                e.project_id = project_id(row.item.project);
-                if (!row.item.workspace.empty()) {
-                    workspace_id(row.item.workspace, e.project_id);
-                }
-            } catch (const SqlError& error) {
-                if (!row_error(error) || transient(error)) {
-                    throw;
-                }
-                c.refused.emplace_back(i, error.what());
-                c.refused_rows.emplace(i, std::move(row));
-                continue;
+        const std::size_t i = c.rows.size();
+        events::Event& e = row.item.event;
+        Sent& sent = c.rows.emplace_back(Sent{{row.seq, row.rev}, e.id, e.session_id, e.timestamp, 0, 0});
+        try {
+            e.project_id = project_id(row.item.project);
+            if (!row.item.workspace.empty()) {
+                workspace_id(row.item.workspace, e.project_id);
             }
-            sent.project = e.project_id;
-            sent.agent = agent_index(c, e);
-            if (row.correction) {
-                c.corrections.emplace_back(i, std::move(e));
-            } else {
-                batch.add(e);
-                c.fresh.push_back(i);
+        } catch (const SqlError& error) {
+            if (!row_error(error) || transient(error)) {
+                throw;
             }
+            c.refused.emplace_back(i, error.what());
+            c.refused_rows.emplace(i, std::move(row));
+            return;
         }
-        return c;
+        sent.project = e.project_id;
+        sent.agent = agent_index(c, e);
+        if (row.correction) {
+            c.corrections.emplace_back(i, std::move(e));
+        } else {
+            batch.add(e);
+            c.fresh.push_back(i);
+        }
     }
 
     // After the writer committed C's new events (RESULT): the refused ones are listed in C, then
@@ -419,15 +414,15 @@ private:
     // are acknowledged; the failure is thrown after the pipeline stopped.
     bool stream(Task& task)
     {
-        auto rows = m_queue.claim(m_options.batch_events);
-        if (rows.empty()) {
+        const auto queued = m_queue.count(m_options.batch_events);
+        if (queued == 0) {
             return false;
         }
         if (!m_session) {
             m_session = std::make_unique<Session>(m_settings, m_queue, m_options.application_name);
         }
         // A queue smaller than a batch needs one connection, not WORKERS.
-        const int workers = rows.size() < m_options.batch_events ? 1 : std::max(1, m_options.workers);
+        const int workers = queued < m_options.batch_events ? 1 : std::max(1, m_options.workers);
         importer::WriterOptions writer;
         // The writer role may not read agent_events: the staging path asks which keys exist.
         writer.existing_keys_function = "devlogctl.upload_existing_v1";
@@ -443,21 +438,30 @@ private:
             static_cast<std::size_t>(workers) + 1); // one loading per worker, one being claimed: memory stays small
         std::exception_ptr error;
         bool more = true;
+        std::int64_t after = 0; // the last seq claimed
         try {
             for (;;) {
                 complete(task);
-                const auto after = rows.back().seq;
                 importer::BatchJob* job = pipeline.acquire();
                 if (job == nullptr) {
                     break; // a worker failed: pipeline.error()
                 }
+                Claimed claimed;
                 try {
-                    job->tag = ++m_tags;
-                    m_pending.emplace(job->tag, m_session->prepare(std::move(rows), job->batch));
+                    m_queue.claim(m_options.batch_events, after,
+                                  [&](queue::Row& row) { m_session->add(row, claimed, job->batch); });
                 } catch (...) {
                     pipeline.release(job);
                     throw;
                 }
+                if (claimed.rows.empty()) {
+                    pipeline.release(job);
+                    more = false;
+                    break;
+                }
+                after = claimed.rows.back().key.seq;
+                job->tag = ++m_tags;
+                m_pending.emplace(job->tag, std::move(claimed));
                 if (job->batch.empty()) { // only corrections, or nothing the server would take
                     const std::lock_guard lock(m_done_mutex);
                     m_done.emplace_back(job->tag, importer::WriteResult{});
@@ -467,11 +471,6 @@ private:
                     break;
                 }
                 interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
-                rows = m_queue.claim(m_options.batch_events, after);
-                if (rows.empty()) {
-                    more = false;
-                    break;
-                }
             }
         } catch (...) {
             error = std::current_exception();
