@@ -3,8 +3,9 @@
 # (bench/collect-corpus.sh), on a throwaway PostgreSQL 15:
 #   - collect (parse + enqueue) of a Claude Code corpus (default 250 sessions x 1000 turns =
 #     1,000,000 lines) and of a Codex corpus (100 x 1000): events/s, lines/s, MB/s
-#   - upload of the queued Claude events into migration 0001's agent_events: events/s, side by
-#     side with psql \copy of the same rows as CSV into an identical fresh database (the ratio)
+#   - upload of the queued Claude events into migration 0001's agent_events: events/s (default
+#     --workers 2, and --workers 1), side by side with psql \copy of the same rows as CSV into an
+#     identical fresh database (the ratio, of the default)
 #   - the daemon: peak RSS while it collects and uploads the Codex corpus, RSS and CPU time over 10 s idle.
 # Use a Release build: cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEVLOG_BUILD_TESTS=OFF
 # && cmake --build build-release && DEVLOGCTL=build-release/devlogctl bench/collect.sh
@@ -50,14 +51,20 @@ collect "Codex" "$state/codex" "$state/codex.db" "$x_events" "$x_lines" "$x_byte
 queued=$("$bin" queue --queue "$state/claude.db" status --format csv | awk -F, '$1 == "events" { print $2 }' | tr -d '\r')
 [ "$queued" = "$c_events" ] || { echo "bench: expected $c_events queued events, found $queued" >&2; exit 1; }
 
-psql -X -q -d "$PG_URL" -c "CREATE DATABASE up" -c "CREATE DATABASE peer" >/dev/null
-"$bin" -q --database-url "${PG_URL%/*}/up" migrate up
-"$bin" -q --database-url "${PG_URL%/*}/peer" migrate up
-start=$(now_ms)
-"$bin" -q --database-url "${PG_URL%/*}/up" upload --queue "$state/claude.db" --batch-size 5000 >/dev/null
-up_ms=$(($(now_ms) - start))
-got=$(psql -X -A -t -d "${PG_URL%/*}/up" -c "SELECT count(*) || ' ' || sum((metrics->>'tokenCount')::bigint) FROM agent_events")
-[ "$got" = "$c_events $c_tokens" ] || { echo "bench: uploaded [$got], expected [$c_events $c_tokens]" >&2; exit 1; }
+psql -X -q -d "$PG_URL" -c "CREATE DATABASE up" -c "CREATE DATABASE up1" -c "CREATE DATABASE peer" >/dev/null
+for db in up up1 peer; do "$bin" -q --database-url "${PG_URL%/*}/$db" migrate up; done
+for f in "$state"/claude.db*; do cp "$f" "$state/claude1.db${f#"$state/claude.db"}"; done # the same queue, for --workers 1
+upload() { # DB QUEUE ARGS...: prints the milliseconds taken; checks the events and tokens
+  local db=$1 queue=$2 start got
+  shift 2
+  start=$(now_ms)
+  "$bin" -q --database-url "${PG_URL%/*}/$db" upload --queue "$queue" "$@" >/dev/null
+  echo $(($(now_ms) - start))
+  got=$(psql -X -A -t -d "${PG_URL%/*}/$db" -c "SELECT count(*) || ' ' || sum((metrics->>'tokenCount')::bigint) FROM agent_events")
+  [ "$got" = "$c_events $c_tokens" ] || { echo "bench: uploaded [$got] into $db, expected [$c_events $c_tokens]" >&2; exit 1; }
+}
+up_ms=$(upload up "$state/claude.db" --batch-size 5000)
+up1_ms=$(upload up1 "$state/claude1.db" --batch-size 5000 --workers 1)
 # The peer: the same rows as CSV, psql \copy into an identical table (projects row first, for the key).
 psql -X -q -d "${PG_URL%/*}/up" -c "\copy agent_events TO '$state/events.csv' CSV"
 psql -X -q -d "${PG_URL%/*}/up" -c "\copy projects TO '$state/projects.csv' CSV"
@@ -67,6 +74,7 @@ psql -X -q -d "${PG_URL%/*}/peer" -c "\copy agent_events FROM '$state/events.csv
 peer_ms=$(($(now_ms) - start))
 echo "upload into agent_events (migration 0001, all indexes), $c_events events:"
 printf '  devlogctl upload     : %6.1f s  %8s events/s\n' "$(awk -v m="$up_ms" 'BEGIN { print m / 1000 }')" "$(rate "$c_events" "$up_ms")"
+printf '    --workers 1        : %6.1f s  %8s events/s\n' "$(awk -v m="$up1_ms" 'BEGIN { print m / 1000 }')" "$(rate "$c_events" "$up1_ms")"
 printf '  psql \\copy (peer)    : %6.1f s  %8s events/s\n' "$(awk -v m="$peer_ms" 'BEGIN { print m / 1000 }')" "$(rate "$c_events" "$peer_ms")"
 awk -v d="$up_ms" -v p="$peer_ms" 'BEGIN { printf "  ratio upload/\\copy  : %.2f (of \\copy'"'"'s rate; higher is faster)\n", (d > 0 ? p / d : 0) }'
 

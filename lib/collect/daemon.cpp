@@ -181,12 +181,14 @@ void run_daemon(queue::Queue& queue, Identities& identities, const DaemonOptions
     Clock::time_point dirty_since{};
     auto backoff = options.upload.first_backoff;
     bool paused_said = false;
+    bool worked = false; // a pass or an upload ran since the daemon last gave memory back
     try {
         for (;;) {
             now = Clock::now();
             if (now >= next_scan || (dirty && now >= dirty_since + options.debounce)) {
                 watch_all();
                 const auto result = collect_once(queue, identities, options.collect, quiet);
+                worked = true;
                 dirty = false;
                 next_scan = Clock::now() + (use_inotify ? options.rescan_interval : std::min(options.rescan_interval, k_poll));
                 if (result.events.inserted + result.events.updated + result.events.corrections + result.malformed > 0) {
@@ -202,7 +204,8 @@ void run_daemon(queue::Queue& queue, Identities& identities, const DaemonOptions
             }
             if (options.database && Clock::now() >= next_upload) {
                 queue::TryLock lock(options.upload_lock, "devlogctl collect --daemon (upload)");
-                if (lock.locked() && queue.status().events > 0) {
+                if (lock.locked() && queue.count(1) > 0) {
+                    worked = true;
                     auto upload_options = options.upload;
                     upload_options.timeout = std::min<std::chrono::milliseconds>(options.upload_interval, std::chrono::seconds(30));
                     upload_options.max_backoff = std::chrono::seconds(5);
@@ -231,7 +234,12 @@ void run_daemon(queue::Queue& queue, Identities& identities, const DaemonOptions
                     next_upload = Clock::now() + options.upload_interval;
                 }
             }
-            // Sleep until the next thing to do, a file change, or a signal.
+            // Sleep until the next thing to do, a file change, or a signal, holding no more memory
+            // than needed meanwhile.
+            if (worked) {
+                queue.release_memory();
+                worked = false;
+            }
             auto wake = next_scan;
             if (options.database) {
                 wake = std::min(wake, next_upload);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <filesystem>
+#include <malloc.h>
 #include <sys/stat.h>
 
 namespace devlog::queue {
@@ -583,7 +584,7 @@ std::size_t Queue::claim(std::size_t max, std::int64_t after, const std::functio
 std::size_t Queue::count(std::size_t max)
 {
     auto st = m_db.prepare("SELECT count(*) FROM (SELECT 1 FROM events LIMIT ?)");
-    st.bind(1, static_cast<std::int64_t>(max));
+    st.bind(1, max == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(max)); // LIMIT -1: none
     st.step();
     return static_cast<std::size_t>(st.int64(0));
 }
@@ -654,6 +655,12 @@ std::map<std::string, Identity> Queue::identities(const std::vector<std::string>
         st.reset();
     }
     return out;
+}
+
+void Queue::release_memory() noexcept
+{
+    sqlite3_db_release_memory(m_db.handle());
+    ::malloc_trim(0);
 }
 
 std::int64_t Queue::queued_bytes()

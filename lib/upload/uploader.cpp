@@ -345,7 +345,7 @@ public:
         m_start = std::chrono::steady_clock::now();
         auto backoff = m_options.first_backoff;
         std::mt19937 random{std::random_device{}()};
-        Task task(m_reporter, Progress{"uploading", "events", 0, m_queue.status().events, 0, std::nullopt});
+        Task task(m_reporter, Progress{"uploading", "events", 0, m_queue.count(), 0, std::nullopt});
         for (;;) {
             interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
             if (done_batches() || expired()) {
@@ -388,7 +388,7 @@ public:
             }
         }
         task.finish();
-        m_result.remaining = m_queue.status().events;
+        m_result.remaining = static_cast<std::int64_t>(m_queue.count());
         if (m_result.sent > 0) {
             m_queue.set_meta("last_upload_at", time::format_iso8601(time::now()));
             m_queue.set_meta("last_upload_events", std::to_string(m_result.sent));
