@@ -220,7 +220,15 @@ void Queue::migrate()
         return;
     }
     m_db.transaction([&] {
-        if (current == 1) {
+        // Read again under the write lock: another process may have upgraded it meanwhile.
+        auto again = m_db.prepare("PRAGMA user_version");
+        again.step();
+        const auto now = again.int64(0);
+        again.reset();
+        if (now == k_schema_version) {
+            return;
+        }
+        if (now == 1) {
             auto read = m_db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
             const std::int64_t counter = read.step() ? read.int64(0) : 0;
             read.reset();
@@ -561,23 +569,32 @@ std::vector<Row> Queue::claim(std::size_t max, std::int64_t after)
 
 std::size_t Queue::claim(std::size_t max, std::int64_t after, const std::function<void(Row&)>& each)
 {
-    std::size_t claimed = 0;
+    // Marked first, in a short write transaction; read after, without the write lock (the caller
+    // may talk to a server for each row, and a collector must not wait for that). A row changed in
+    // between is read as changed, already a correction.
+    std::int64_t last = 0;
     m_db.transaction([&] {
-        claimed = 0;
-        auto st = m_db.prepare(fmt::format(k_select_rows, "e.seq > ? ORDER BY e.seq LIMIT ?"));
-        st.bind(1, after).bind(2, static_cast<std::int64_t>(max));
-        std::int64_t last = 0;
-        while (st.step()) {
-            Row row = read_row(st, m_db.path());
-            last = row.seq;
-            each(row);
-            ++claimed;
-        }
-        if (claimed > 0) {
-            auto mark = m_db.prepare("UPDATE events SET attempted = 1 WHERE seq <= ? AND attempted = 0");
-            mark.bind(1, last).run();
+        auto range = m_db.prepare("SELECT max(seq) FROM (SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?)");
+        range.bind(1, after).bind(2, static_cast<std::int64_t>(max));
+        range.step();
+        last = range.is_null(0) ? 0 : range.int64(0);
+        range.reset();
+        if (last > 0) {
+            auto mark = m_db.prepare("UPDATE events SET attempted = 1 WHERE seq > ? AND seq <= ? AND attempted = 0");
+            mark.bind(1, after).bind(2, last).run();
         }
     });
+    if (last == 0) {
+        return 0;
+    }
+    std::size_t claimed = 0;
+    auto st = m_db.prepare(fmt::format(k_select_rows, "e.seq > ? AND e.seq <= ? ORDER BY e.seq"));
+    st.bind(1, after).bind(2, last);
+    while (st.step()) {
+        Row row = read_row(st, m_db.path());
+        each(row);
+        ++claimed;
+    }
     return claimed;
 }
 

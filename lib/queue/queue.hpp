@@ -137,7 +137,9 @@ public:
     // next ones after the last seq it holds.
     std::vector<Row> claim(std::size_t max, std::int64_t after = 0);
     // The same, each row given to EACH as it is read (one in memory at a time; EACH may keep it by
-    // moving it). When EACH throws, nothing is marked. Returns how many rows there were.
+    // moving it), without holding the queue's write lock while EACH runs. The rows are marked
+    // before EACH sees them (when EACH throws, they stay marked: a later change makes them a
+    // correction, which the server also takes as a new event). Returns how many rows there were.
     std::size_t claim(std::size_t max, std::int64_t after, const std::function<void(Row&)>& each);
     // How many events are queued, counting up to MAX (0: all; cheap for a small MAX). Cheaper than
     // status(), which also counts the ledger.

@@ -3,6 +3,8 @@
 #include "lib/core/errors.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <sqlite3.h>
 
 namespace devlog::queue {
@@ -189,7 +191,9 @@ void Connection::exec(std::string_view sql)
     const int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &error);
     sqlite3_free(error);
     if (rc != SQLITE_OK) {
-        throw_sqlite(m_db, rc, std::string(sql.substr(0, sql.find_first_of(" \n"))));
+        const auto start = std::min(sql.size(), sql.find_first_not_of(" \n"));
+        const auto words = sql.substr(start);
+        throw_sqlite(m_db, rc, std::string(words.substr(0, words.find_first_of(" \n"))));
     }
 }
 

@@ -200,7 +200,8 @@ private:
         }
         struct SessionSpan
         {
-            std::uint32_t agent; // the last event's (its version)
+            std::uint32_t agent;   // the first event's (its agent_id)
+            std::uint32_t version; // the last event's (its agent_version)
             std::int32_t project;
             time::Micros first, last;
         };
@@ -210,11 +211,12 @@ private:
                 continue;
             }
             const auto& e = c.rows[i];
-            auto [it, added] = sessions.try_emplace(e.session, SessionSpan{e.agent, e.project, e.timestamp, e.timestamp});
+            auto [it, added] =
+                sessions.try_emplace(e.session, SessionSpan{e.agent, e.agent, e.project, e.timestamp, e.timestamp});
             if (!added) {
                 it->second.first = std::min(it->second.first, e.timestamp);
                 it->second.last = std::max(it->second.last, e.timestamp);
-                it->second.agent = e.agent;
+                it->second.version = e.agent;
             }
         }
         if (sessions.empty()) {
@@ -224,7 +226,7 @@ private:
         for (const auto& [id, s] : sessions) {
             list.push_back({{"id", id.str()},
                             {"agent_id", c.agents[s.agent].first},
-                            {"agent_version", c.agents[s.agent].second},
+                            {"agent_version", c.agents[s.version].second},
                             {"project_id", s.project},
                             {"start_time", time::format_iso8601(s.first)},
                             {"end_time", time::format_iso8601(s.last)}});
@@ -327,6 +329,9 @@ private:
     std::map<std::string, bool> m_workspaces;
 };
 
+constexpr const char* k_stopped =
+    "upload stopped; every event not acknowledged stays queued and is sent again next time (stored once)";
+
 // Drains the queue. The main thread claims batches from the queue (SQLite is used by this thread
 // alone), resolves their identities and encodes them; import's pipeline loads them over
 // UploadOptions::workers connections of their own, so that claiming, encoding and acknowledging
@@ -347,7 +352,7 @@ public:
         std::mt19937 random{std::random_device{}()};
         Task task(m_reporter, Progress{"uploading", "events", 0, m_queue.count(), 0, std::nullopt});
         for (;;) {
-            interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
+            interrupt::check(k_stopped);
             if (done_batches() || expired()) {
                 break;
             }
@@ -414,31 +419,35 @@ private:
     // are acknowledged; the failure is thrown after the pipeline stopped.
     bool stream(Task& task)
     {
-        const auto queued = m_queue.count(m_options.batch_events);
+        const auto queued = m_queue.count(m_options.batch_events + 1);
         if (queued == 0) {
             return false;
         }
         if (!m_session) {
             m_session = std::make_unique<Session>(m_settings, m_queue, m_options.application_name);
         }
-        // A queue smaller than a batch needs one connection, not WORKERS.
-        const int workers = queued < m_options.batch_events ? 1 : std::max(1, m_options.workers);
+        // A queue of one batch (or --max-batches 1) needs one connection, not WORKERS.
+        std::int64_t workers = queued <= m_options.batch_events ? 1 : std::max(1, m_options.workers);
+        if (m_options.max_batches > 0) {
+            workers = std::clamp<std::int64_t>(m_options.max_batches - m_result.batches, 1, workers);
+        }
         importer::WriterOptions writer;
         // The writer role may not read agent_events: the staging path asks which keys exist.
         writer.existing_keys_function = "devlogctl.upload_existing_v1";
         db::ConnectSettings settings = m_settings;
         settings.application_name = m_options.application_name;
         importer::Pipeline pipeline(
-            settings, workers, writer, [] { return std::numeric_limits<std::uint64_t>::max(); },
+            settings, static_cast<int>(workers), writer, [] { return std::numeric_limits<std::uint64_t>::max(); },
             [this](const importer::BatchJob& job, const importer::WriteResult& result) {
                 const std::lock_guard lock(m_done_mutex);
-                m_done.emplace_back(job.tag, result);
+                m_done.emplace(job.tag, result);
             },
             [](const importer::BatchJob&, std::exception_ptr error) { return error; },
             static_cast<std::size_t>(workers) + 1); // one loading per worker, one being claimed: memory stays small
         std::exception_ptr error;
         bool more = true;
         std::int64_t after = 0; // the last seq claimed
+        const auto batches_before = m_result.batches;
         try {
             for (;;) {
                 complete(task);
@@ -464,13 +473,13 @@ private:
                 m_pending.emplace(job->tag, std::move(claimed));
                 if (job->batch.empty()) { // only corrections, or nothing the server would take
                     const std::lock_guard lock(m_done_mutex);
-                    m_done.emplace_back(job->tag, importer::WriteResult{});
+                    m_done.emplace(job->tag, importer::WriteResult{});
                 }
                 pipeline.submit(job); // an empty one goes back unused
                 if (done_batches() || expired()) {
                     break;
                 }
-                interrupt::check("upload stopped; committed batches are acknowledged, the rest stays queued");
+                interrupt::check(k_stopped);
             }
         } catch (...) {
             error = std::current_exception();
@@ -493,22 +502,32 @@ private:
         if (error) {
             std::rethrow_exception(error);
         }
+        if (!more && m_result.batches > batches_before) {
+            // Rows that changed while they were in flight (a response's usage grew) were not
+            // acknowledged and lie before the last seq claimed: another stream from the start
+            // sends them, as corrections.
+            more = m_queue.count(1) > 0;
+        }
         return more;
     }
 
-    // Finishes the batches the workers committed: corrections and sessions, then the queue.
+    // Finishes the batches the workers committed, in the order they were claimed (so that a
+    // session's agent_version is its last event's): corrections and sessions, then the queue.
     void complete(Task& task)
     {
-        std::vector<std::pair<std::uint64_t, importer::WriteResult>> done;
-        {
-            const std::lock_guard lock(m_done_mutex);
-            done.swap(m_done);
-        }
-        for (const auto& [tag, result] : done) {
-            auto node = m_pending.extract(tag);
-            if (node.empty()) {
-                continue;
+        while (!m_pending.empty()) {
+            const auto oldest = m_pending.begin();
+            importer::WriteResult result;
+            {
+                const std::lock_guard lock(m_done_mutex);
+                const auto done = m_done.find(oldest->first);
+                if (done == m_done.end()) {
+                    return; // still loading
+                }
+                result = std::move(done->second);
+                m_done.erase(done);
             }
+            auto node = m_pending.extract(oldest);
             deliver(node.mapped(), result);
             task.add(node.mapped().rows.size());
         }
@@ -523,9 +542,11 @@ private:
         for (const auto& [i, message] : c.refused) {
             const auto kept = c.refused_rows.find(i);
             const auto row = kept != c.refused_rows.end() ? std::optional(kept->second) : m_queue.queued(c.rows[i].key.seq);
-            if (row) {
-                m_queue.reject(*row, message);
+            if (!row) {
+                m_reporter.warn(fmt::format("the server refused event {}: {}", c.rows[i].id.str(), message));
+                continue;
             }
+            m_queue.reject(*row, message);
             m_reporter.warn(fmt::format("the server refused event {}: {}; it was moved to the queue's rejected table",
                                         c.rows[i].id.str(), message));
         }
@@ -550,10 +571,10 @@ private:
     Reporter& m_reporter;
     std::chrono::steady_clock::time_point m_start;
     std::unique_ptr<Session> m_session;
-    std::map<std::uint64_t, Claimed> m_pending; // claimed batches not yet acknowledged, by tag
+    std::map<std::uint64_t, Claimed> m_pending; // claimed batches not yet acknowledged, by tag (claim order)
     std::uint64_t m_tags = 0;
     std::mutex m_done_mutex;
-    std::vector<std::pair<std::uint64_t, importer::WriteResult>> m_done; // committed by the workers
+    std::map<std::uint64_t, importer::WriteResult> m_done; // committed by the workers, by tag
     UploadResult m_result;
 };
 

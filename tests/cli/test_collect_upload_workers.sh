@@ -44,22 +44,28 @@ collectctl --database-url "$url" upload --batch-size 1 --max-batches 1 -q
 assert_rc 0
 
 # A session holding agent_events keeps every worker waiting, and shows them.
-coproc HOLDER { psql -X -q -A -t -d "$url" -v ON_ERROR_STOP=1 2>&1; }
-holder_pid=$HOLDER_PID
-holder_in=${HOLDER[1]}
-holder_out=${HOLDER[0]}
-printf '%s\n' "BEGIN;" "LOCK TABLE agent_events IN ACCESS EXCLUSIVE MODE;" '\echo locked' >&"$holder_in"
-read -r line <&"$holder_out"
-assert_eq locked "$line" "holder"
+hold() {
+  coproc HOLDER { psql -X -q -A -t -d "$url" -v ON_ERROR_STOP=1 2>&1; }
+  holder_pid=$HOLDER_PID
+  holder_in=${HOLDER[1]}
+  holder_out=${HOLDER[0]}
+  printf '%s\n' "BEGIN;" "LOCK TABLE agent_events IN ACCESS EXCLUSIVE MODE;" '\echo locked' >&"$holder_in"
+  read -r line <&"$holder_out"
+  assert_eq locked "$line" "holder"
+}
+release() {
+  echo "COMMIT;" >&"$holder_in"
+  exec {holder_in}>&-
+  wait "$holder_pid" 2>/dev/null || true
+}
 waiting() { # N: N upload connections wait for the lock
   sql_is "$url" "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'devlogctl upload' AND wait_event_type = 'Lock'"
 }
+hold
 HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
 upload=$!
 wait_for "three workers loading at once" 30 waiting 3
-echo "COMMIT;" >&"$holder_in"
-exec {holder_in}>&-
-wait "$holder_pid" 2>/dev/null || true
+release
 wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
 out=$(cat "$T/upload.out")
 assert_eq "15 $((299 - bad)) $((299 - bad)) $bad 0" \
@@ -83,6 +89,30 @@ assert_eq "140|3500" \
   "$(sql "$url" "SELECT count(*), sum((metrics->>'tokenCount')::bigint) FROM agent_events WHERE event_type = 'llm_response'")" \
   "responses with their grown usage"
 assert_eq "$((420 - bad - bad2))" "$(sql "$url" "SELECT count(*) FROM agent_events")" "events after the second upload"
+
+# The server ends one worker's session while three batches wait (and then commit on the others):
+# upload retries from the first event not acknowledged, and the server holds everything once.
+events 421 520 30 >>"$H/events/a.ndjson"
+collectctl collect --no-default-sources --source "ndjson:$H/events" -q
+assert_rc 0
+bad3=$(refused_in 421 520)
+hold
+HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
+upload=$!
+wait_for "three workers loading at once" 30 waiting 3
+sql "$url" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'devlogctl upload'
+  AND wait_event_type = 'Lock' ORDER BY backend_start LIMIT 1" >/dev/null
+release
+wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
+out=$(cat "$T/upload.out")
+assert_contains "$(cat "$T/upload.err")" "retrying in"
+[ "$(csv_field retries)" -ge 1 ] || fail "retries after a lost worker: $(csv_field retries)"
+assert_eq "$((100 - bad3)) $bad3 0" "$(csv_field sent) $(csv_field rejected) $(csv_field queued)" "third upload"
+assert_eq "$((520 - bad - bad2 - bad3))|$((520 - bad - bad2 - bad3))" \
+  "$(sql "$url" "SELECT count(*), count(DISTINCT id) FROM agent_events")" "events after a lost worker"
+assert_eq "173|4490" \
+  "$(sql "$url" "SELECT count(*), sum((metrics->>'tokenCount')::bigint) FROM agent_events WHERE event_type = 'llm_response'")" \
+  "responses after a lost worker"
 
 # Each session spans exactly its stored events.
 assert_eq "12|0" "$(sql "$url" "SELECT count(*), count(*) FILTER (WHERE s.start_time IS DISTINCT FROM e.first

@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 using namespace devlog;
@@ -425,4 +427,53 @@ PRAGMA user_version = 1;
     const auto after = q.claim(10, 9);
     REQUIRE(after.size() == 1);
     CHECK(after[0].seq > 40);
+}
+
+TEST_CASE("Queue: a claim whose reader throws leaves its rows queued, marked for a correction")
+{
+    TempQueue t;
+    Queue q(t.path);
+    std::vector<Item> items{response("a", 1, 1), response("b", 2, 1)};
+    q.commit(items, cp("f", 10), {});
+    CHECK_THROWS_AS(q.claim(10, 0, [](Row&) { throw Error("the server went away"); }), Error);
+    std::vector<Item> grown{response("a", 5, 9)};
+    q.commit(grown, cp("f", 20), {});
+    const auto rows = q.claim(10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].correction); // it may be on the server: sent as a correction
+    CHECK(rows[0].item.tokens == 9);
+    CHECK_FALSE(rows[1].correction);
+}
+
+TEST_CASE("Queue: two processes opening a format 1 queue at once upgrade it once")
+{
+    TempQueue t;
+    std::filesystem::create_directories(std::filesystem::path(t.path).parent_path());
+    Connection holder(t.path);
+    holder.exec("PRAGMA journal_mode=WAL; CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL, rev INTEGER NOT NULL "
+                "DEFAULT 0, attempted INTEGER NOT NULL DEFAULT 0, correction INTEGER NOT NULL DEFAULT 0, ts INTEGER "
+                "NOT NULL, event_type TEXT NOT NULL, agent_id TEXT NOT NULL, agent_version TEXT NOT NULL, session_id "
+                "BLOB NOT NULL, project TEXT NOT NULL, workspace TEXT NOT NULL, context TEXT NOT NULL, data TEXT NOT "
+                "NULL, metrics TEXT, parent_id BLOB, related TEXT, tags TEXT, severity TEXT, tokens INTEGER NOT NULL, "
+                "bytes INTEGER NOT NULL); PRAGMA user_version = 1;");
+    holder.exec("BEGIN IMMEDIATE"); // both wait for it, having read format 1
+    std::vector<std::string> errors(2);
+    std::vector<std::thread> openers;
+    for (std::size_t i = 0; i < 2; ++i) {
+        openers.emplace_back([&, i] {
+            try {
+                Queue q(t.path);
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    holder.exec("COMMIT");
+    for (auto& opener : openers) {
+        opener.join();
+    }
+    CHECK_MESSAGE(errors[0].empty(), errors[0]);
+    CHECK_MESSAGE(errors[1].empty(), errors[1]);
+    CHECK(count(t.path, "PRAGMA user_version") == 2);
 }
