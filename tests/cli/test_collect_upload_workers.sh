@@ -114,6 +114,28 @@ assert_eq "173|4490" \
   "$(sql "$url" "SELECT count(*), sum((metrics->>'tokenCount')::bigint) FROM agent_events WHERE event_type = 'llm_response'")" \
   "responses after a lost worker"
 
+# Responses that grow while their batch is in flight (a collector runs meanwhile): their rows are
+# not acknowledged, and the same upload sends them again as corrections before it ends.
+events 521 600 10 >>"$H/events/a.ndjson"
+collectctl collect --no-default-sources --source "ndjson:$H/events" -q
+assert_rc 0
+bad4=$(refused_in 521 600)
+hold
+HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
+upload=$!
+wait_for "three workers loading at once" 30 waiting 3
+events 521 540 50 | grep llm_response >>"$H/events/a.ndjson" # the first batch's 7 responses, grown
+collectctl collect --no-default-sources --source "ndjson:$H/events" --format csv
+assert_rc 0
+assert_contains "$out" ",7," # updated in place: in flight, now corrections
+release
+wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
+out=$(cat "$T/upload.out")
+assert_eq "$((80 - bad4 + 7)) 7 0" "$(csv_field sent) $(csv_field corrected) $(csv_field queued)" "upload with rows grown in flight"
+assert_eq "7|350" "$(sql "$url" "SELECT count(*), sum((metrics->>'tokenCount')::bigint) FROM agent_events
+  WHERE event_type = 'llm_response' AND id::text BETWEEN '00000000-0000-4000-8000-000000000521' AND '00000000-0000-4000-8000-000000000540'")" \
+  "the grown responses"
+
 # Each session spans exactly its stored events.
 assert_eq "12|0" "$(sql "$url" "SELECT count(*), count(*) FILTER (WHERE s.start_time IS DISTINCT FROM e.first
     OR s.end_time IS DISTINCT FROM e.last) FROM agent_sessions s FULL JOIN (SELECT session_id, min(\"timestamp\") AS first,
