@@ -61,13 +61,27 @@ release() {
 waiting() { # N: N upload connections wait for the lock
   sql_is "$url" "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'devlogctl upload' AND wait_event_type = 'Lock'"
 }
-hold
-HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
-upload=$!
-wait_for "three workers loading at once" 30 waiting 3
-release
-wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
-out=$(cat "$T/upload.out")
+# held_upload: agent_events held, an upload of batches of 20 on 3 workers, started and waiting.
+held_upload() {
+  hold
+  HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
+  upload=$!
+  wait_for "three workers loading at once" 30 waiting 3
+}
+# finish_upload: releases agent_events; the upload must succeed; its output in $out.
+finish_upload() {
+  release
+  wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
+  out=$(cat "$T/upload.out")
+}
+# collect_more FIRST LAST TOKENS: events FIRST..LAST appended to the log and collected.
+collect_more() {
+  events "$@" >>"$H/events/a.ndjson"
+  collectctl collect --no-default-sources --source "ndjson:$H/events" -q
+  assert_rc 0
+}
+held_upload
+finish_upload
 assert_eq "15 $((299 - bad)) $((299 - bad)) $bad 0" \
   "$(csv_field batches) $(csv_field sent) $(csv_field new) $(csv_field rejected) $(csv_field queued)" "first upload"
 assert_eq "$((300 - bad))" "$(sql "$url" "SELECT count(DISTINCT id) FROM agent_events")" "distinct events"
@@ -77,9 +91,7 @@ assert_contains "$out" $'rejected,'"$bad"$'\r'
 
 # The same responses grown (corrections, interleaved with new events in every batch).
 events 1 300 25 | awk 'NR % 3 == 0' >>"$H/events/a.ndjson"
-events 301 420 25 >>"$H/events/a.ndjson"
-collectctl collect --no-default-sources --source "ndjson:$H/events" -q
-assert_rc 0
+collect_more 301 420 25
 collectctl --database-url "$url" upload --batch-size 20 --workers 3 --format csv
 assert_rc 0
 bad2=$(refused_in 301 420)
@@ -92,19 +104,12 @@ assert_eq "$((420 - bad - bad2))" "$(sql "$url" "SELECT count(*) FROM agent_even
 
 # The server ends one worker's session while three batches wait (and then commit on the others):
 # upload retries from the first event not acknowledged, and the server holds everything once.
-events 421 520 30 >>"$H/events/a.ndjson"
-collectctl collect --no-default-sources --source "ndjson:$H/events" -q
-assert_rc 0
+collect_more 421 520 30
 bad3=$(refused_in 421 520)
-hold
-HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
-upload=$!
-wait_for "three workers loading at once" 30 waiting 3
+held_upload
 sql "$url" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'devlogctl upload'
   AND wait_event_type = 'Lock' ORDER BY backend_start LIMIT 1" >/dev/null
-release
-wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
-out=$(cat "$T/upload.out")
+finish_upload
 assert_contains "$(cat "$T/upload.err")" "retrying in"
 [ "$(csv_field retries)" -ge 1 ] || fail "retries after a lost worker: $(csv_field retries)"
 assert_eq "$((100 - bad3)) $bad3 0" "$(csv_field sent) $(csv_field rejected) $(csv_field queued)" "third upload"
@@ -116,21 +121,14 @@ assert_eq "173|4490" \
 
 # Responses that grow while their batch is in flight (a collector runs meanwhile): their rows are
 # not acknowledged, and the same upload sends them again as corrections before it ends.
-events 521 600 10 >>"$H/events/a.ndjson"
-collectctl collect --no-default-sources --source "ndjson:$H/events" -q
-assert_rc 0
+collect_more 521 600 10
 bad4=$(refused_in 521 600)
-hold
-HOME=$H "$DEVLOGCTL" --database-url "$url" upload --batch-size 20 --workers 3 --format csv >"$T/upload.out" 2>"$T/upload.err" &
-upload=$!
-wait_for "three workers loading at once" 30 waiting 3
+held_upload
 events 521 540 50 | grep llm_response >>"$H/events/a.ndjson" # the first batch's 7 responses, grown
 collectctl collect --no-default-sources --source "ndjson:$H/events" --format csv
 assert_rc 0
 assert_contains "$out" ",7," # updated in place: in flight, now corrections
-release
-wait "$upload" || fail "upload failed: $(cat "$T/upload.err")"
-out=$(cat "$T/upload.out")
+finish_upload
 assert_eq "$((80 - bad4 + 7)) 7 0" "$(csv_field sent) $(csv_field corrected) $(csv_field queued)" "upload with rows grown in flight"
 assert_eq "7|350" "$(sql "$url" "SELECT count(*), sum((metrics->>'tokenCount')::bigint) FROM agent_events
   WHERE event_type = 'llm_response' AND id::text BETWEEN '00000000-0000-4000-8000-000000000521' AND '00000000-0000-4000-8000-000000000540'")" \
