@@ -19,7 +19,8 @@ void add_upload_options(CLI::App* cmd, UploadFlags& flags)
         ->type_name("N")
         ->check(CLI::Range(1, 1000000));
     cmd->add_option("--workers", flags.workers,
-                    "Connections loading batches at once (default 2; 1 when the queue holds one batch or less)")
+                    "Connections loading batches at once (default 2; 1 when the queue holds one batch or less, or "
+                    "with --max-batches 1)")
         ->type_name("N")
         ->check(CLI::Range(1, 16));
     cmd->add_option("--max-batches", flags.max_batches, "Stop after N batches (default: until the queue is empty)")

@@ -2,7 +2,6 @@
 
 #include "lib/db/database.hpp"
 
-
 namespace devlog::importer {
 
 Pipeline::Pipeline(const db::ConnectSettings& settings, int workers, WriterOptions writer,

@@ -1,6 +1,7 @@
 #pragma once
-// The loading half of an import (and of the collector's upload): a fixed set of batch jobs cycling between the reader, which
-// fills them, and N workers, which load them (each over its own connection and EventWriter).
+// The loading half of an import (and of the collector's upload): a fixed set of batch jobs
+// cycling between the reader, which fills them, and N workers, which load them (each over its own
+// connection and EventWriter).
 // The few jobs bound memory; a full queue makes the reader wait (back pressure).
 
 #include "lib/db/conninfo.hpp"
