@@ -98,8 +98,9 @@ for version in 2.17.2 2.28.3; do
   "$DEVLOGCTL" --database-url "$url" -q timescale aggregates refresh >/dev/null
   healthy "after aggregates refresh"
 
-  # Old rows arriving late: a compression backlog, and aggregates wrong where they arrived.
-  insert_events "$url" 24 "12 days" "1 minute"
+  # Old rows arriving late: a compression backlog, and aggregates wrong where they arrived. They
+  # start an hour into a UTC day, so that their 24 minutes are one daily chunk whatever the time.
+  insert_events "$url" 24 "12 days" "1 minute" "date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '1 hour'"
   unhealthy "with a compression backlog" "compression backlog on agent_events: 1 chunk older than compress-after (7 days) plus the policy's interval are not compressed, the oldest from "
   printf '%s\n' "$out" | grep -q "^problem: agent_events_hourly is stale: rows from .* on changed after they were materialized (late events)" ||
     fail "no late-events problem ($version):

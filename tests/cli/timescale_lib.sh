@@ -13,13 +13,13 @@ migrated_tsdb_db() {
   echo "$url"
 }
 
-# insert_events URL COUNT START STEP: COUNT events from now() - START, one every STEP (SQL
-# intervals), over two projects, three agents, two event types, seven sessions; every sixth
+# insert_events URL COUNT START STEP [FROM]: COUNT events from FROM (an SQL timestamp expression,
+# default now()) - START, one every STEP (SQL intervals), over two projects, three agents, two event types, seven sessions; every sixth
 # event's metrics hold junk (strings, arrays, out-of-range numbers, nulls), every fifth is an error.
 insert_events() {
   sql "$1" "INSERT INTO agent_events (timestamp, event_type, agent_id, agent_version, session_id, project_id,
                                       metrics, severity)
-            SELECT now() - interval '$3' + g * interval '$4',
+            SELECT ${5:-now()} - interval '$3' + g * interval '$4',
                    (ARRAY['llm_response', 'tool_use'])[1 + g % 2],
                    (ARRAY['claude-code', 'github-copilot', 'codex'])[1 + g % 3], '1.0',
                    md5('session' || (g % 7))::uuid, 1 + g % 2,
